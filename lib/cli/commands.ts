@@ -1,0 +1,9 @@
+/**
+ * The list of CLI commands, in the order `--help` shows them. Each command is its own module.
+ *
+ * @module
+ */
+import type { Command } from "./command.ts";
+
+/** Every command the CLI offers. */
+export const commands: readonly Command[] = [];

@@ -1,0 +1,61 @@
+/**
+ * Logging: every module logs through LogTape under the `teleport-plugin-framework` category, and only the
+ * program's entry point decides where logs go. Library users configure LogTape themselves.
+ *
+ * @module
+ */
+import { configure, getConsoleSink, getLogger, type Logger, type LogLevel } from "@logtape/logtape";
+
+/** The root category of every logger in this framework. */
+export const ROOT_CATEGORY = "teleport-plugin-framework";
+
+/**
+ * Returns the logger for a sub-category, e.g. `logger("pool")`.
+ *
+ * @example
+ * ```ts
+ * import { logger } from "./log.ts";
+ * logger("pool").info("started {count} workers", { count: 2 });
+ * ```
+ */
+export function logger(...category: string[]): Logger {
+  return getLogger([ROOT_CATEGORY, ...category]);
+}
+
+/** Options for {@linkcode configureLogging}. */
+export interface LoggingOptions {
+  /** Lowest level printed. Default `info`. */
+  level?: LogLevel;
+}
+
+/**
+ * Sends this framework's logs to stderr. Used by the CLI; safe to call more than once.
+ */
+export async function configureLogging(options: LoggingOptions = {}): Promise<void> {
+  await configure({
+    reset: true,
+    sinks: {
+      stderr: getConsoleSink({
+        formatter: (record) => {
+          const text = record.message.map((part) => typeof part === "string" ? part : formatValue(part)).join("");
+          const category = record.category.slice(1).join(".");
+          return `${record.level.toUpperCase().padEnd(5)} ${category ? `[${category}] ` : ""}${text}`;
+        },
+      }),
+    },
+    loggers: [
+      { category: [ROOT_CATEGORY], sinks: ["stderr"], lowestLevel: options.level ?? "info" },
+      { category: ["logtape", "meta"], sinks: [], lowestLevel: "warning" },
+    ],
+  });
+}
+
+function formatValue(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (value instanceof Error) return value.message;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
