@@ -47,7 +47,10 @@ export async function main(argv: string[]): Promise<number> {
     .find((c) => c.name.split(" ").every((word, i) => argv[i] === word));
   try {
     if (!command) {
-      throw new UsageError(`unknown command '${argv[0]}'`, `run '${PROGRAM} --help' for the list of commands`);
+      throw new UsageError(
+        `unknown command '${argv[0]}'`,
+        `run '${PROGRAM} --help' for the list of commands`,
+      );
     }
     const rest = argv.slice(command.name.split(" ").length);
     const args = parseCommandArgs(command, rest, PROGRAM);

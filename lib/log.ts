@@ -37,7 +37,9 @@ export async function configureLogging(options: LoggingOptions = {}): Promise<vo
     sinks: {
       stderr: getConsoleSink({
         formatter: (record) => {
-          const text = record.message.map((part) => typeof part === "string" ? part : formatValue(part)).join("");
+          const text = record.message.map((part) => typeof part === "string" ? part : formatValue(part)).join(
+            "",
+          );
           const category = record.category.slice(1).join(".");
           return `${record.level.toUpperCase().padEnd(5)} ${category ? `[${category}] ` : ""}${text}`;
         },

@@ -76,7 +76,12 @@ export function parseCommandArgs(command: Command, argv: string[], program: stri
     config[name] = { type: spec.type, short: spec.short, multiple: spec.multiple };
   }
   try {
-    const { values, positionals } = parseArgs({ args: argv, options: config, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: config,
+      allowPositionals: true,
+      strict: true,
+    });
     for (const [name, spec] of Object.entries(options)) {
       if (values[name] === undefined && spec.default !== undefined) {
         (values as Record<string, unknown>)[name] = spec.default;
