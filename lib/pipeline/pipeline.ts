@@ -1,0 +1,318 @@
+/**
+ * The pipeline core: source -> batches -> processor -> sink, with at-least-once delivery.
+ *
+ * Three loops connected by a bounded queue: the reader takes chunks from the source and validates each line
+ * (a JSON object, or it is dead-lettered as malformed); each batch's processing starts at once and its promise
+ * joins the queue, so several batches can be processed concurrently while their order is kept; the writer
+ * takes batches in order, writes dead letters, writes the outgoing lines to the sink (retrying forever with
+ * backoff) and only then acknowledges the batch's last position to the source. A full queue stops the reader,
+ * which stops reading the source: that is the backpressure.
+ *
+ * @module
+ */
+import { logger } from "../log.ts";
+import type { DeadLetterEntry, DeadLetterFile } from "./dead_letter.ts";
+import { createCounters, formatStatus, type PipelineCounters } from "./metrics.ts";
+import { BoundedQueue } from "./queue.ts";
+import { retryForever, type RetryOptions } from "./retry.ts";
+import type {
+  InputRecord,
+  ProcessedRecord,
+  Processor,
+  ProcessorErrorPolicy,
+  Sink,
+  Source,
+  SourceRecord,
+} from "./types.ts";
+import { PartialWriteError } from "./types.ts";
+
+const log = logger("pipeline");
+
+/** Options of {@linkcode runPipeline}. */
+export interface PipelineOptions<P> {
+  /** Where events come from. */
+  source: Source<P>;
+  /** Where events go. */
+  sink: Sink;
+  /** Decides each event's fate; without one every event is forwarded unchanged. */
+  processor?: Processor;
+  /** What to do with an event whose processing failed. Default `forward-original`. */
+  onProcessorError?: ProcessorErrorPolicy;
+  /** Where malformed lines (and errored events under the `dead-letter` policy) are kept. */
+  deadLetter?: DeadLetterFile;
+  /** Largest batch handed to the processor and the sink. Default 1,000. */
+  maxBatch?: number;
+  /** Batches read ahead of the sink (being processed or waiting). Default 4. */
+  maxQueuedBatches?: number;
+  /** Backoff of sink retries. */
+  retry?: RetryOptions;
+  /** Aborting it stops reading; events already read are still delivered (see `drainTimeoutMs`). */
+  signal?: AbortSignal;
+  /** After a stop, how long to keep trying to deliver events already read, in milliseconds. Default 30,000. */
+  drainTimeoutMs?: number;
+  /** Interval of the status line on the log, in milliseconds; 0 turns it off. Default 10,000. */
+  statusIntervalMs?: number;
+  /** Counters to update (e.g. shared with a metrics server); fresh ones by default. */
+  counters?: PipelineCounters;
+}
+
+/** How a pipeline run ended. */
+export interface PipelineSummary {
+  /** Final counters. */
+  counters: PipelineCounters;
+  /** Wall-clock duration in milliseconds. */
+  durationMs: number;
+  /** `true` if events read were left undelivered because the drain timed out (they will be read again). */
+  abandoned: boolean;
+}
+
+/** One batch on its way to the sink. */
+interface OutgoingBatch<P> {
+  lines: string[];
+  deadLetters: DeadLetterEntry[];
+  lastPosition: P;
+  size: number;
+}
+
+/**
+ * Runs the pipeline until the source ends or `signal` aborts and everything read was delivered (or the drain
+ * timed out). Sink failures are retried forever and never end the run; a source failure ends it (after
+ * draining) by rejecting. The source and sink are not closed: the caller owns them.
+ *
+ * @example
+ * ```ts
+ * import { runPipeline } from "./pipeline.ts";
+ * import { StreamSource } from "./source_stdin.ts";
+ * import { StdoutSink } from "./sink_file.ts";
+ * const source = new StreamSource(new Blob(['{"event":"user.login"}\n']).stream(), "example");
+ * const sink = new StdoutSink();
+ * const summary = await runPipeline({ source, sink, statusIntervalMs: 0 });
+ * console.error(summary.counters.eventsOut); // 1
+ * await sink.close();
+ * ```
+ */
+export async function runPipeline<P>(options: PipelineOptions<P>): Promise<PipelineSummary> {
+  const policy = options.onProcessorError ?? "forward-original";
+  if (policy === "dead-letter" && !options.deadLetter) {
+    throw new Error("the dead-letter policy for processor errors needs a dead-letter file");
+  }
+  const counters = options.counters ?? createCounters();
+  const started = performance.now();
+  const stop = options.signal ?? new AbortController().signal;
+  const abandon = new AbortController();
+  const queue = new BoundedQueue<Promise<OutgoingBatch<P>>>(options.maxQueuedBatches ?? 4);
+  const maxBatch = options.maxBatch ?? 1_000;
+
+  let abandonTimer: ReturnType<typeof setTimeout> | undefined;
+  const onStop = () => {
+    log.info("stopping: delivering events already read");
+    abandonTimer = setTimeout(
+      () => abandon.abort(new Error("drain timed out")),
+      options.drainTimeoutMs ?? 30_000,
+    );
+  };
+  if (stop.aborted) onStop();
+  else stop.addEventListener("abort", onStop, { once: true });
+  const status = startStatusLine(counters, options.statusIntervalMs ?? 10_000);
+
+  const prepare = async (records: readonly SourceRecord<P>[]): Promise<OutgoingBatch<P>> => {
+    const inputs: InputRecord[] = [];
+    const positions: P[] = [];
+    const deadLetters: DeadLetterEntry[] = [];
+    for (const record of records) {
+      const event = parseEventLine(record.line);
+      if (typeof event === "string") {
+        counters.malformed++;
+        log.error("malformed input at {position}: {error}", { position: record.position, error: event });
+        deadLetters.push(deadLetter("malformed", event, record));
+        continue;
+      }
+      inputs.push({ line: record.line, event });
+      positions.push(record.position);
+    }
+    const results = inputs.length === 0 ? [] : await processSafely(options.processor, inputs);
+    const lines: string[] = [];
+    for (let i = 0; i < inputs.length; i++) {
+      const result = results[i];
+      switch (result.kind) {
+        case "forward":
+          lines.push(inputs[i].line);
+          break;
+        case "modified":
+          counters.modified++;
+          lines.push(result.line);
+          break;
+        case "drop":
+          counters.dropped++;
+          break;
+        case "error":
+          counters.processorErrors++;
+          log.warn("processing failed at {position} ({policy}): {error}", {
+            position: positions[i],
+            policy,
+            error: result.message,
+          });
+          if (policy === "forward-original") lines.push(inputs[i].line);
+          else if (policy === "drop") counters.dropped++;
+          else {deadLetters.push(
+              deadLetter("processor-error", result.message, { ...inputs[i], position: positions[i] }),
+            );}
+      }
+    }
+    return { lines, deadLetters, lastPosition: records[records.length - 1].position, size: records.length };
+  };
+
+  let readError: unknown;
+  const reader = (async () => {
+    try {
+      for await (const chunk of options.source.records(stop)) {
+        for (let i = 0; i < chunk.length; i += maxBatch) {
+          const records = chunk.length <= maxBatch ? chunk : chunk.slice(i, i + maxBatch);
+          counters.eventsIn += records.length;
+          counters.queueDepth += records.length;
+          const batch = prepare(records);
+          // Rejections are observed by the writer; this keeps an early one from counting as unhandled.
+          batch.catch(() => {});
+          await queue.push(batch);
+        }
+      }
+    } catch (error) {
+      // After an abandoned drain the queue is closed under the reader's feet: that is not a read failure.
+      if (abandon.signal.aborted) return;
+      readError = error;
+      log.error("reading {source} failed: {error}", { source: options.source.description, error });
+    } finally {
+      queue.close();
+    }
+  })();
+
+  let lastAck: Promise<void> = Promise.resolve();
+  let abandoned = false;
+  try {
+    for (let next = await queue.pull(); next !== undefined; next = await queue.pull()) {
+      const batch = await next;
+      await deliver(batch, options, counters, abandon.signal);
+      counters.eventsOut += batch.lines.length;
+      counters.queueDepth -= batch.size;
+      lastAck = options.source.ack(batch.lastPosition).catch((error) => {
+        log.error("saving the position failed (events may be sent again after a restart): {error}", {
+          error,
+        });
+      });
+    }
+  } catch (error) {
+    if (!abandon.signal.aborted) throw error;
+    abandoned = true;
+    log.warn("gave up delivering {count} events at shutdown; they will be read again on restart", {
+      count: counters.queueDepth,
+    });
+    // Let the reader finish: it may be waiting for queue space.
+    queue.close();
+    while (await queue.pull()) { /* discard: not acknowledged, so not lost */ }
+  } finally {
+    await reader;
+    await lastAck;
+    clearTimeout(abandonTimer);
+    stop.removeEventListener("abort", onStop);
+    status.stop();
+  }
+  const durationMs = performance.now() - started;
+  log.info("finished in {seconds} s: {status}", {
+    seconds: (durationMs / 1000).toFixed(1),
+    status: formatStatus(counters, counters.eventsIn / Math.max(durationMs / 1000, 1e-3)),
+  });
+  if (readError !== undefined) throw readError;
+  return { counters, durationMs, abandoned };
+}
+
+/** The parsed JSON object, or an error message when the line is not a JSON object. */
+function parseEventLine(line: string): Record<string, unknown> | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (error) {
+    return `not JSON: ${(error as Error).message}`;
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    return `not a JSON object: ${value === null ? "null" : Array.isArray(value) ? "array" : typeof value}`;
+  }
+  return value as Record<string, unknown>;
+}
+
+async function processSafely(
+  processor: Processor | undefined,
+  inputs: InputRecord[],
+): Promise<ProcessedRecord[]> {
+  if (!processor) return inputs.map(() => FORWARD);
+  try {
+    const results = await processor(inputs);
+    if (results.length !== inputs.length) {
+      throw new Error(`processor returned ${results.length} results for ${inputs.length} events`);
+    }
+    return results;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return inputs.map(() => ({ kind: "error", message }));
+  }
+}
+
+const FORWARD: ProcessedRecord = { kind: "forward" };
+
+function deadLetter<P>(
+  reason: DeadLetterEntry["reason"],
+  error: string,
+  record: { line: string; position: P },
+): DeadLetterEntry {
+  return { time: new Date().toISOString(), reason, error, position: record.position, line: record.line };
+}
+
+/** Writes dead letters, then the lines, retrying both until they succeed or `signal` aborts. */
+async function deliver<P>(
+  batch: OutgoingBatch<P>,
+  options: PipelineOptions<P>,
+  counters: PipelineCounters,
+  signal: AbortSignal,
+): Promise<void> {
+  const onRetry = (what: string) => (error: unknown, attempt: number, delayMs: number) => {
+    counters.sinkRetries++;
+    log.warn("{what} failed (attempt {attempt}), retrying in {delayMs} ms: {error}", {
+      what,
+      attempt,
+      delayMs,
+      error,
+    });
+  };
+  if (batch.deadLetters.length > 0) {
+    await retryForever(() => options.deadLetter!.write(batch.deadLetters), {
+      ...options.retry,
+      signal,
+      onRetry: onRetry(`writing to ${options.deadLetter!.path}`),
+    });
+    counters.deadLettered += batch.deadLetters.length;
+  }
+  let remaining: readonly string[] = batch.lines;
+  if (remaining.length === 0) return;
+  await retryForever(async () => {
+    try {
+      await options.sink.write(remaining);
+    } catch (error) {
+      // Only resend what was not delivered: fewer duplicates downstream.
+      if (error instanceof PartialWriteError) remaining = error.undelivered;
+      throw error;
+    }
+  }, { ...options.retry, signal, onRetry: onRetry(`writing to ${options.sink.description}`) });
+}
+
+function startStatusLine(counters: PipelineCounters, intervalMs: number): { stop(): void } {
+  if (intervalMs <= 0) return { stop: () => {} };
+  let lastOut = counters.eventsOut;
+  let lastTime = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    const rate = (counters.eventsOut - lastOut) / ((now - lastTime) / 1000);
+    lastOut = counters.eventsOut;
+    lastTime = now;
+    log.info("{status}", { status: formatStatus(counters, rate) });
+  }, intervalMs);
+  return { stop: () => clearInterval(timer) };
+}
