@@ -10,6 +10,10 @@
 
 export * from "./lib/asc/compiler.ts";
 export * from "./lib/proto/loader.ts";
+export * from "./lib/proto/schema.ts";
+export * from "./lib/proto/codec.ts";
+export * from "./lib/proto/fixture_json.ts";
+export * from "./lib/proto/timestamp.ts";
 export { configureLogging, logger, type LoggingOptions, ROOT_CATEGORY } from "./lib/log.ts";
 export { VERSION } from "./lib/version.ts";
 export type { TokenStore } from "./lib/store/types.ts";

@@ -20,8 +20,6 @@ import protobuf from "protobufjs";
 import { bundledSchema } from "./schema.ts";
 import type { Timestamp } from "./timestamp.ts";
 
-export type { Timestamp } from "./timestamp.ts";
-
 /** A field value of a {@linkcode ProtoMessage}. */
 export type ProtoValue =
   | string
@@ -74,8 +72,8 @@ export interface LockTarget {
   ServerID?: string;
 }
 
-/** `types.Metadata`: common resource metadata. */
-export interface ResourceMetadata {
+/** `types.Metadata`: the metadata common to Teleport resources (not the audit event `events.ResourceMetadata`). */
+export interface TypesMetadata {
   /** Required by Teleport. */
   Name: string;
   Namespace?: string;
@@ -101,7 +99,7 @@ export interface LockV2 {
   Kind: string;
   SubKind?: string;
   Version: string;
-  Metadata: ResourceMetadata;
+  Metadata: TypesMetadata;
   Spec: LockSpecV2;
 }
 
@@ -245,7 +243,7 @@ export class ProtoCodec {
   /** Decodes a `types.LockV2`; strings absent on the wire come back empty, nested messages always present. */
   decodeLock(bytes: Uint8Array): LockV2 {
     const m = this.decode("types.LockV2", bytes) as Partial<LockV2>;
-    const metadata = (m.Metadata ?? {}) as Partial<ResourceMetadata>;
+    const metadata = (m.Metadata ?? {}) as Partial<TypesMetadata>;
     const spec = (m.Spec ?? {}) as Partial<LockSpecV2>;
     return {
       ...m,
