@@ -14,6 +14,23 @@ export * from "./lib/proto/schema.ts";
 export * from "./lib/proto/codec.ts";
 export * from "./lib/proto/fixture_json.ts";
 export * from "./lib/proto/timestamp.ts";
+export {
+  applyChanges,
+  type ParsedEvent,
+  TeleportJsonCodec,
+  type TeleportJsonCodecOptions,
+  TeleportJsonError,
+  UNKNOWN_EVENT_CODE,
+  UNKNOWN_EVENT_TYPE,
+} from "./lib/teleport_json/codec.ts";
+export { ConversionError } from "./lib/teleport_json/plan.ts";
+export {
+  isRawNumber,
+  type JsonObject as AuditJsonObject,
+  type JsonValue as AuditJsonValue,
+  parseJsonLossless,
+  type RawJsonNumber,
+} from "./lib/teleport_json/json.ts";
 export { configureLogging, logger, type LoggingOptions, ROOT_CATEGORY } from "./lib/log.ts";
 export { VERSION } from "./lib/version.ts";
 export type { TokenStore } from "./lib/store/types.ts";

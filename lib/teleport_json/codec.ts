@@ -1,0 +1,335 @@
+/**
+ * Teleport audit-log JSON ⇄ `events.OneOf`, driven by the schema's gogoproto options (see `plan.ts`), with
+ * lossless forwarding: an event the plugin returns unchanged is forwarded as the very line that came in, and a
+ * changed one keeps every key the schema does not know, in the original key order.
+ *
+ * @module
+ */
+import protobuf from "protobufjs";
+import { eventTypeInfo } from "../events/catalog.ts";
+import { bundledSchema } from "../proto/schema.ts";
+import { isJsonObject, jsonEqual, type JsonObject, type JsonValue, parseJsonLossless } from "./json.ts";
+import { ConversionError, encodeNodes, type MessagePlan, PlanCompiler, renderNodes } from "./plan.ts";
+
+/** Thrown for input that cannot be handled at all (not a JSON object) or an unusable plugin result. */
+export class TeleportJsonError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TeleportJsonError";
+  }
+}
+
+/** `Metadata.Type` Teleport gives events it cannot decode (`api/types/events` `unknown.go`). */
+export const UNKNOWN_EVENT_TYPE = "unknown";
+/** `Metadata.Code` of such events. */
+export const UNKNOWN_EVENT_CODE = "TCC00E";
+
+/** One audit event read from a JSON line, ready to hand to a plugin. */
+export interface ParsedEvent {
+  /** The line exactly as received (forwarded as is when the plugin leaves the event unchanged). */
+  readonly line: string;
+  /** The parsed line; integers beyond 2^53 are kept as raw literals. */
+  readonly object: JsonObject;
+  /** The `event` key (`""` when missing or not a string). */
+  readonly type: string;
+  /** The `events.OneOf` member carrying the event (`Unknown` for fallbacks). */
+  readonly member: string;
+  /** The encoded `events.OneOf`. */
+  readonly bytes: Uint8Array;
+  /** Why the event became `events.Unknown` (unknown type, or the error converting it); absent otherwise. */
+  readonly fallback?: string;
+}
+
+/** Options of {@linkcode TeleportJsonCodec}. */
+export interface TeleportJsonCodecOptions {
+  /** A resolved schema holding `events.OneOf` (default: the bundled schema). */
+  root?: protobuf.Root;
+  /** Fully qualified name of the envelope (default `events.OneOf`). */
+  oneOfType?: string;
+  /** Maps an `event` type string to its OneOf member name (default: the event catalog). */
+  memberOf?: (eventType: string) => string | undefined;
+}
+
+interface Member {
+  readonly name: string;
+  readonly tag: number;
+  readonly type: protobuf.Type;
+}
+
+type Decoded = Record<string, unknown>;
+
+const EMPTY_OBJECT: JsonObject = Object.freeze({}) as JsonObject;
+
+/**
+ * Converts Teleport audit JSON lines to `events.OneOf` bytes and back. Plans are compiled per message on first
+ * use and cached in the instance; create one codec and reuse it.
+ *
+ * @example
+ * ```ts
+ * import { TeleportJsonCodec } from "./codec.ts";
+ * const codec = new TeleportJsonCodec();
+ * const parsed = codec.toEvent('{"ei":0,"event":"user.login","code":"T1000I","time":"2020-04-07T18:45:07Z","user":"bob","success":true}');
+ * parsed.member; // "UserLogin"
+ * codec.renderEvent(parsed, parsed.bytes) === parsed.line; // true: unchanged events are forwarded verbatim
+ * ```
+ */
+export class TeleportJsonCodec {
+  readonly #oneOf: protobuf.Type;
+  readonly #oneOfName: string;
+  readonly #members = new Map<string, Member>();
+  readonly #memberOf: (eventType: string) => string | undefined;
+  readonly #plans = new PlanCompiler();
+  readonly #unknown: Member;
+  readonly #unknownKeys: UnknownKeys;
+
+  constructor(options: TeleportJsonCodecOptions = {}) {
+    const root = options.root ?? bundledSchema().root;
+    const name = options.oneOfType ?? "events.OneOf";
+    this.#oneOf = root.lookupType(name);
+    const oneof = this.#oneOf.oneofsArray[0];
+    if (!oneof) throw new TeleportJsonError(`${name}: has no oneof of events`);
+    this.#oneOfName = oneof.name;
+    for (const field of oneof.fieldsArray) {
+      if (field.resolvedType instanceof protobuf.Type) {
+        this.#members.set(field.name, {
+          name: field.name,
+          tag: (field.id << 3) | 2,
+          type: field.resolvedType,
+        });
+      }
+    }
+    this.#memberOf = options.memberOf ?? ((type) => eventTypeInfo(type)?.member);
+    const unknown = this.#members.get("Unknown");
+    if (!unknown) {
+      throw new TeleportJsonError(`${name}: has no member Unknown (the fallback for unknown types)`);
+    }
+    this.#unknown = unknown;
+    this.#unknownKeys = unknownKeysOf(this.#plans.plan(unknown.type));
+  }
+
+  /**
+   * Parses one JSON line into an event. Types the schema lacks, and lines whose values do not fit their fields,
+   * become `events.Unknown` carrying the raw line in `Data` (see {@linkcode ParsedEvent.fallback}).
+   *
+   * @throws {TeleportJsonError} when the line is not a JSON object.
+   */
+  toEvent(line: string): ParsedEvent {
+    let parsed: JsonValue;
+    try {
+      parsed = parseJsonLossless(line);
+    } catch (e) {
+      throw new TeleportJsonError(`not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (!isJsonObject(parsed)) throw new TeleportJsonError("not a JSON object");
+    return this.fromObject(parsed, line);
+  }
+
+  /** Like {@linkcode toEvent} for an object already parsed; `line` is what will be forwarded if unchanged. */
+  fromObject(object: JsonObject, line: string = JSON.stringify(object)): ParsedEvent {
+    const type = typeof object.event === "string" ? object.event : "";
+    const memberName = this.#memberOf(type);
+    const member = memberName === undefined ? undefined : this.#members.get(memberName);
+    if (member === undefined) {
+      const why = type === "" ? "no event type" : `event type "${type}" is not in the schema`;
+      return this.#unknownEvent(object, line, type, why);
+    }
+    try {
+      return { line, object, type, member: member.name, bytes: this.#encode(member, object) };
+    } catch (e) {
+      if (!(e instanceof ConversionError)) throw e;
+      return this.#unknownEvent(object, line, type, `${type}: ${e.message}`);
+    }
+  }
+
+  /**
+   * The JSON line to forward for `oneOfBytes`, the event the plugin returned for `parsed`:
+   * - unchanged (same bytes, or bytes that decode to the same event): `parsed.line`, byte for byte;
+   * - changed, same OneOf member: the original object with the changed schema-known keys re-rendered (in place,
+   *   new ones appended) and every other key kept as it was;
+   * - a different member: the new event rendered entirely.
+   *
+   * @throws {TeleportJsonError} when the bytes are not an `events.OneOf` holding an event.
+   */
+  renderEvent(parsed: ParsedEvent, oneOfBytes: Uint8Array): string {
+    if (sameBytes(parsed.bytes, oneOfBytes)) return parsed.line;
+    const next = this.#decode(oneOfBytes);
+    if (next.member.name !== parsed.member) {
+      return JSON.stringify(this.#renderWhole(next.member, next.message));
+    }
+    const before = this.#decode(parsed.bytes).message;
+    let base = parsed.object;
+    if (next.member === this.#unknown) {
+      const data = next.message[this.#unknownKeys.dataField];
+      if (data !== before[this.#unknownKeys.dataField]) base = parseObjectOr(data, base);
+    }
+    const patched = applyChanges(
+      base,
+      this.#renderKnown(next.member, before),
+      this.#renderKnown(next.member, next.message),
+    );
+    if (patched === undefined) return base === parsed.object ? parsed.line : JSON.stringify(base);
+    return JSON.stringify(patched);
+  }
+
+  /** Renders an encoded `events.OneOf` as Teleport would write it (Go field order, no original to keep). */
+  renderMessage(oneOfBytes: Uint8Array): string {
+    const { member, message } = this.#decode(oneOfBytes);
+    return JSON.stringify(this.#renderWhole(member, message));
+  }
+
+  /** The OneOf member that would carry events of `type`, or `undefined` when they would become Unknown. */
+  memberOf(type: string): string | undefined {
+    const name = this.#memberOf(type);
+    return name !== undefined && this.#members.has(name) ? name : undefined;
+  }
+
+  #encode(member: Member, object: JsonObject): Uint8Array {
+    const writer = protobuf.Writer.create();
+    writer.uint32(member.tag).fork();
+    encodeNodes(this.#plans.plan(member.type).nodes, object, writer, "");
+    writer.ldelim();
+    return writer.finish();
+  }
+
+  /** Teleport's fallback (`lib/events/dynamic.go`): Metadata from the line, its type and code kept aside. */
+  #unknownEvent(object: JsonObject, line: string, type: string, why: string): ParsedEvent {
+    const keys = this.#unknownKeys;
+    const fields: JsonObject = {};
+    for (const key of keys.metadata) if (object[key] !== undefined) fields[key] = object[key];
+    fields[keys.type] = UNKNOWN_EVENT_TYPE;
+    fields[keys.code] = UNKNOWN_EVENT_CODE;
+    fields[keys.unknownType] = type;
+    fields[keys.unknownCode] = typeof object[keys.code] === "string" ? object[keys.code] : "";
+    fields[keys.data] = line.trim();
+    let bytes: Uint8Array;
+    try {
+      bytes = this.#encode(this.#unknown, fields);
+    } catch (e) {
+      if (!(e instanceof ConversionError)) throw e;
+      // Metadata that does not parse (a bad time, say) is left out; the raw line still carries it.
+      for (const key of keys.metadata) if (key !== keys.type && key !== keys.code) delete fields[key];
+      bytes = this.#encode(this.#unknown, fields);
+    }
+    return { line, object, type, member: this.#unknown.name, bytes, fallback: why };
+  }
+
+  #decode(oneOfBytes: Uint8Array): { member: Member; message: Decoded } {
+    let decoded: Decoded;
+    try {
+      decoded = this.#oneOf.decode(oneOfBytes) as unknown as Decoded;
+    } catch (e) {
+      throw new TeleportJsonError(
+        `plugin result is not a valid ${this.#oneOf.name}: ${e instanceof Error ? e.message : String(e)}`,
+      );
+    }
+    const name = decoded[this.#oneOfName];
+    const member = typeof name === "string" ? this.#members.get(name) : undefined;
+    if (member === undefined) throw new TeleportJsonError(`plugin result ${this.#oneOf.name} holds no event`);
+    return { member, message: decoded[member.name] as Decoded };
+  }
+
+  /** The JSON keys the schema knows for this message, as Go renders them (Unknown: the original's metadata). */
+  #renderKnown(member: Member, message: Decoded): JsonObject {
+    const out = renderNodes(this.#plans.plan(member.type).nodes, message, {});
+    if (member !== this.#unknown) return out;
+    // An Unknown stands for the original event: its metadata with the original type and code.
+    const keys = this.#unknownKeys;
+    const view: JsonObject = {};
+    for (const key of keys.metadata) if (out[key] !== undefined) view[key] = out[key];
+    view[keys.type] = out[keys.unknownType] ?? "";
+    if (out[keys.unknownCode] !== undefined) view[keys.code] = out[keys.unknownCode];
+    else delete view[keys.code];
+    return view;
+  }
+
+  #renderWhole(member: Member, message: Decoded): JsonObject {
+    if (member !== this.#unknown) return this.#renderKnown(member, message);
+    const base = parseObjectOr(message[this.#unknownKeys.dataField], EMPTY_OBJECT);
+    return applyChanges(base, EMPTY_OBJECT, this.#renderKnown(member, message)) ?? base;
+  }
+}
+
+/** JSON keys of `events.Unknown`, read from its plan (they follow the schema's jsontags). */
+interface UnknownKeys {
+  /** Keys of the embedded Metadata. */
+  metadata: string[];
+  type: string;
+  code: string;
+  unknownType: string;
+  unknownCode: string;
+  data: string;
+  /** Proto name of the Data field. */
+  dataField: string;
+}
+
+function unknownKeysOf(plan: MessagePlan): UnknownKeys {
+  const metadata = plan.nodes.find((node) => node.kind === "embed");
+  const keyOf = (nodes: MessagePlan["nodes"], name: string) => {
+    const node = nodes.find((n) => n.kind === "leaf" && n.name === name);
+    if (node?.kind !== "leaf" || node.key === null) {
+      throw new TeleportJsonError(`${plan.type.fullName}: no JSON key for field ${name}`);
+    }
+    return node.key;
+  };
+  if (metadata?.kind !== "embed") throw new TeleportJsonError(`${plan.type.fullName}: no embedded Metadata`);
+  return {
+    metadata: metadata.nodes.flatMap((n) => n.kind === "leaf" && n.key !== null ? [n.key] : []),
+    type: keyOf(metadata.nodes, "Type"),
+    code: keyOf(metadata.nodes, "Code"),
+    unknownType: keyOf(plan.nodes, "UnknownType"),
+    unknownCode: keyOf(plan.nodes, "UnknownCode"),
+    data: keyOf(plan.nodes, "Data"),
+    dataField: "Data",
+  };
+}
+
+function parseObjectOr(text: unknown, fallback: JsonObject): JsonObject {
+  if (typeof text !== "string") return fallback;
+  try {
+    const value = parseJsonLossless(text);
+    return isJsonObject(value) ? value : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Applies the difference between `before` and `after` (two renderings of known keys) to `original`: changed keys
+ * are replaced in place (objects on both sides are patched key by key, so unknown nested keys survive), removed
+ * ones deleted, new ones appended; all other keys stay as they were. Returns `undefined` when nothing differs.
+ */
+export function applyChanges(
+  original: JsonObject,
+  before: JsonObject,
+  after: JsonObject,
+): JsonObject | undefined {
+  const changes = new Map<string, JsonValue | undefined>();
+  for (const key in after) {
+    const was = before[key], now = after[key];
+    if (jsonEqual(was, now)) continue;
+    const current = original[key];
+    if (isJsonObject(current) && isJsonObject(was) && isJsonObject(now)) {
+      const nested = applyChanges(current, was, now);
+      if (nested !== undefined) changes.set(key, nested);
+    } else {
+      changes.set(key, now);
+    }
+  }
+  for (const key in before) {
+    if (!(key in after) && key in original) changes.set(key, undefined);
+  }
+  if (changes.size === 0) return undefined;
+  const out: JsonObject = {};
+  for (const key in original) {
+    if (!changes.has(key)) out[key] = original[key];
+    else if (changes.get(key) !== undefined) out[key] = changes.get(key) as JsonValue;
+  }
+  for (const [key, value] of changes) if (value !== undefined && !(key in original)) out[key] = value;
+  return out;
+}

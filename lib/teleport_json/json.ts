@@ -1,0 +1,104 @@
+/**
+ * JSON values as the converter sees them: what `JSON.parse` returns, plus "raw" numbers that keep integers above
+ * 2^53 exactly as they were written (`JSON.rawJSON`, so `JSON.stringify` writes them back digit for digit).
+ *
+ * @module
+ */
+
+/** An integer literal kept as its source text because a JS number would round it. */
+export interface RawJsonNumber {
+  /** The literal, e.g. `"18446744073709551615"`. */
+  readonly rawJSON: string;
+}
+
+/** A parsed JSON value. */
+export type JsonValue = null | boolean | number | string | RawJsonNumber | JsonValue[] | JsonObject;
+
+/** A parsed JSON object (key order is kept by JS objects for non-integer keys). */
+export interface JsonObject {
+  [key: string]: JsonValue;
+}
+
+/** The ES2025 `JSON.rawJSON` / `JSON.isRawJSON` pair, which TypeScript's lib does not declare yet. */
+const RAW = JSON as unknown as {
+  rawJSON(text: string): RawJsonNumber;
+  isRawJSON(value: unknown): value is RawJsonNumber;
+};
+
+/** Wraps an integer literal so that `JSON.stringify` writes it verbatim. */
+export function rawNumber(literal: string): RawJsonNumber {
+  return RAW.rawJSON(literal);
+}
+
+/** True when `value` came from {@linkcode rawNumber} (or a lossless parse). */
+export function isRawNumber(value: unknown): value is RawJsonNumber {
+  return typeof value === "object" && value !== null && RAW.isRawJSON(value);
+}
+
+/** True for a plain JSON object (not an array, not null, not a raw number). */
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && !RAW.isRawJSON(value);
+}
+
+// Any run of 16+ digits may be an integer beyond 2^53; only such lines pay for the slower reviver parse.
+const MAYBE_BIG_INTEGER = /\d{16}/;
+const INTEGER_LITERAL = /^-?\d+$/;
+
+function keepBigIntegers(
+  this: unknown,
+  _key: string,
+  value: unknown,
+  context?: { source?: string },
+): unknown {
+  if (typeof value === "number" && !Number.isSafeInteger(value)) {
+    const source = context?.source;
+    if (source !== undefined && INTEGER_LITERAL.test(source)) return RAW.rawJSON(source);
+  }
+  return value;
+}
+
+/**
+ * Parses JSON text without rounding integers: literals outside the safe integer range become
+ * {@linkcode RawJsonNumber}s. Throws `SyntaxError` like `JSON.parse`.
+ *
+ * @example
+ * ```ts
+ * import { parseJsonLossless } from "./json.ts";
+ * const value = parseJsonLossless('{"cgroup_id":18446744073709551615}');
+ * JSON.stringify(value); // '{"cgroup_id":18446744073709551615}'
+ * ```
+ */
+export function parseJsonLossless(text: string): JsonValue {
+  if (!MAYBE_BIG_INTEGER.test(text)) return JSON.parse(text);
+  return JSON.parse(text, keepBigIntegers as (key: string, value: unknown) => unknown);
+}
+
+/** Deep equality of two JSON values; object key order does not matter, raw numbers compare by value. */
+export function jsonEqual(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) {
+    return numericText(a) !== undefined && numericText(a) === numericText(b);
+  }
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  if (isRawNumber(a) || isRawNumber(b)) {
+    return numericText(a) !== undefined && numericText(a) === numericText(b);
+  }
+  const aKeys = Object.keys(a);
+  if (aKeys.length !== Object.keys(b).length) return false;
+  for (const key of aKeys) {
+    if (!Object.hasOwn(b, key) || !jsonEqual(a[key], (b as JsonObject)[key])) return false;
+  }
+  return true;
+}
+
+/** The canonical decimal text of a number or raw number, for comparing the two forms. */
+function numericText(value: JsonValue | undefined): string | undefined {
+  if (typeof value === "number") return Number.isSafeInteger(value) ? String(value) : undefined;
+  if (isRawNumber(value)) return BigInt(value.rawJSON).toString();
+  return undefined;
+}

@@ -1,0 +1,832 @@
+/**
+ * Conversion plans: for each protobuf message, compiled once from the schema's gogoproto options, the list of
+ * fields in Go struct order with their JSON key and two closures, one that writes a JSON value straight to the
+ * protobuf wire and one that renders a decoded value as Teleport's Go code would (`encoding/json` rules).
+ *
+ * Options read from each field: `(gogoproto.jsontag)` (`name,omitempty`; `-` hides the field; without a tag the
+ * key is the proto field name with omitempty), `(gogoproto.embed)` with an empty jsontag (flattened into the
+ * parent object; on a key collision Go's rule applies: the shallower field wins and same-depth duplicates are
+ * dropped), `(gogoproto.nullable)`, `(gogoproto.stdtime)` (RFC 3339 text), `(gogoproto.customtype)` ending in
+ * `Traits` on `wrappers.LabelValues` (`map[string][]string`), `(gogoproto.wktpointer)` (wrappers as plain
+ * values). `google.protobuf.Struct`, `Value` and `ListValue` are plain JSON.
+ *
+ * @module
+ */
+import protobuf from "protobufjs";
+import { isJsonObject, isRawNumber, type JsonObject, type JsonValue, rawNumber } from "./json.ts";
+import { formatRfc3339, parseRfc3339, type Timestamp, ZERO_TIME_SECONDS } from "../proto/timestamp.ts";
+
+/** Thrown when a JSON value does not fit its field; the message starts with the JSON key path. */
+export class ConversionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConversionError";
+  }
+}
+
+type Writer = protobuf.Writer;
+/** A message as protobufjs decodes it: fields by proto name, absent ones undefined or proto3 defaults. */
+type Decoded = Record<string, unknown>;
+type LongLike = { low: number; high: number; unsigned?: boolean; toString(): string; toNumber(): number };
+
+/** A field that appears (or could appear) under its own key in the JSON object. */
+export interface LeafPlan {
+  readonly kind: "leaf";
+  /** Proto field name (the property of decoded messages). */
+  readonly name: string;
+  /** JSON key; `null` when the field never appears in JSON (jsontag `-`, or shadowed under Go's rules). */
+  key: string | null;
+  /** Writes a present, non-null JSON value (tag included; proto3 defaults of singular scalars left out). */
+  readonly write: (writer: Writer, value: JsonValue, path: string) => void;
+  /** Writes what gogoproto writes when the key is absent (non-nullable messages and times), if anything. */
+  readonly writeAbsent: ((writer: Writer) => void) | undefined;
+  /** The JSON value Go would write for a decoded field value, or `undefined` when omitempty leaves it out. */
+  readonly render: (value: unknown) => JsonValue | undefined;
+}
+
+/** An embedded message (`embed=true`, empty jsontag): its fields are flattened into the parent object. */
+export interface EmbedPlan {
+  readonly kind: "embed";
+  readonly name: string;
+  readonly tag: number;
+  readonly type: protobuf.Type;
+  readonly nodes: readonly PlanNode[];
+}
+
+/** One entry of a message plan. */
+export type PlanNode = LeafPlan | EmbedPlan;
+
+/** The compiled conversion of one message type as a JSON object of its own. */
+export interface MessagePlan {
+  readonly type: protobuf.Type;
+  /** Fields in declaration (Go struct) order; embedded ones nest their own nodes. */
+  readonly nodes: readonly PlanNode[];
+}
+
+/** Writes `object` as the fields of a message planned by `nodes` (no tag or length of its own). */
+export function encodeNodes(
+  nodes: readonly PlanNode[],
+  object: JsonObject,
+  writer: Writer,
+  path: string,
+): void {
+  for (const node of nodes) {
+    if (node.kind === "embed") {
+      writer.uint32(node.tag).fork();
+      encodeNodes(node.nodes, object, writer, path);
+      writer.ldelim();
+      continue;
+    }
+    const value = node.key === null ? undefined : object[node.key];
+    if (value === undefined || value === null) node.writeAbsent?.(writer);
+    else node.write(writer, value, path);
+  }
+}
+
+/** Renders a decoded message planned by `nodes` into `out`, in Go's field order. */
+export function renderNodes(nodes: readonly PlanNode[], message: Decoded, out: JsonObject): JsonObject {
+  for (const node of nodes) {
+    if (node.kind === "embed") {
+      renderNodes(node.nodes, (message[node.name] ?? EMPTY) as Decoded, out);
+    } else if (node.key !== null) {
+      const value = node.render(message[node.name]);
+      if (value !== undefined) out[node.key] = value;
+    }
+  }
+  return out;
+}
+
+const EMPTY: Decoded = Object.freeze({});
+
+// Wire types.
+const VARINT = 0, FIXED64 = 1, DELIMITED = 2, FIXED32 = 5;
+
+/** A value of one protobuf type, without tag: how to write it, when it is the default, how Go renders it. */
+interface ValueCodec {
+  readonly wireType: number;
+  /** Whether repeated values of this type are packed in proto3. */
+  readonly packable: boolean;
+  write(writer: Writer, value: JsonValue, where: () => string): void;
+  /** True when a singular field holding this JSON value may be left off the wire (proto3 default). */
+  isDefault(value: JsonValue): boolean;
+  /** The JSON Go writes for a decoded value; an absent one renders as the zero scalar or `null` (nil pointer). */
+  render(decoded: unknown): JsonValue;
+  /** Go's omitempty emptiness of the decoded value (zero scalar, nil pointer, empty map or slice). */
+  isEmpty(decoded: unknown): boolean;
+  /** The JSON value standing for a `null` item of a repeated field (Go decodes it as the zero value). */
+  readonly nullItem: JsonValue;
+  /**
+   * For message types: what gogoproto writes (tag excluded) and Go renders for a non-nullable field that holds
+   * no value; such fields are never omitted.
+   */
+  readonly zero?: { write(writer: Writer): void; render(): JsonValue };
+}
+
+function describe(value: JsonValue): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (isRawNumber(value)) return `the number ${value.rawJSON}`;
+  if (typeof value === "object") return "an object";
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+function fail(where: () => string, expected: string, value: JsonValue): never {
+  throw new ConversionError(`${where()}: expected ${expected}, got ${describe(value)}`);
+}
+
+const DECIMAL = /^\s*-?\d+\s*$/;
+
+/** A JSON integer (number, numeric string, raw literal) as a safe number or, beyond 2^53, its decimal text. */
+function integerOf(value: JsonValue, where: () => string): number | string {
+  if (typeof value === "number") {
+    if (Number.isInteger(value)) return value;
+  } else if (typeof value === "string") {
+    if (DECIMAL.test(value)) {
+      const text = value.trim();
+      const number = Number(text);
+      return Number.isSafeInteger(number) ? number : text;
+    }
+  } else if (isRawNumber(value)) {
+    return value.rawJSON;
+  }
+  return fail(where, "an integer", value);
+}
+
+function int32Of(value: JsonValue, where: () => string): number {
+  const n = integerOf(value, where);
+  if (typeof n === "string") return fail(where, "a 32-bit integer", value);
+  return n;
+}
+
+/** 64-bit two's complement bits of a decimal integer, in the `{low, high}` form protobufjs writers accept. */
+function longBitsOf(value: number | string): number | LongLike {
+  if (typeof value === "number") return value;
+  const bits = BigInt.asUintN(64, BigInt(value));
+  return { low: Number(bits & 0xffffffffn) | 0, high: Number(bits >> 32n) | 0 } as LongLike;
+}
+
+function renderLong(decoded: unknown): JsonValue {
+  if (decoded === undefined || decoded === null) return 0;
+  if (typeof decoded === "number") return decoded;
+  const long = decoded as LongLike;
+  const n = long.toNumber();
+  return Number.isSafeInteger(n) ? n : rawNumber(long.toString());
+}
+
+function isZeroNumber(decoded: unknown): boolean {
+  if (decoded === undefined || decoded === null || decoded === 0) return true;
+  return typeof decoded === "object" && (decoded as LongLike).low === 0 && (decoded as LongLike).high === 0;
+}
+
+function isZeroInteger(value: JsonValue): boolean {
+  return value === 0 || value === "0";
+}
+
+function stringOf(value: JsonValue, where: () => string): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "number") return String(value);
+  if (isRawNumber(value)) return value.rawJSON;
+  return fail(where, "a string", value);
+}
+
+function numberOf(value: JsonValue, where: () => string): number {
+  if (typeof value === "number") return value;
+  if (isRawNumber(value)) return Number(value.rawJSON);
+  if (typeof value === "string" && value.trim() !== "") {
+    const n = Number(value);
+    if (!Number.isNaN(n)) return n;
+  }
+  return fail(where, "a number", value);
+}
+
+function boolOf(value: JsonValue, where: () => string): boolean {
+  if (typeof value === "boolean") return value;
+  if (value === "true") return true;
+  if (value === "false") return false;
+  return fail(where, "a boolean", value);
+}
+
+const base64 = protobuf.util.base64;
+
+function bytesOf(value: JsonValue, where: () => string): Uint8Array {
+  if (typeof value !== "string") return fail(where, "a base64 string", value);
+  const buffer = new Uint8Array(base64.length(value));
+  try {
+    base64.decode(value, buffer, 0);
+  } catch {
+    return fail(where, "a base64 string", value);
+  }
+  return buffer;
+}
+
+function integerCodec(
+  wireType: number,
+  write: (writer: Writer, n: number) => void,
+): ValueCodec {
+  return {
+    wireType,
+    packable: true,
+    write: (writer, value, where) => write(writer, int32Of(value, where)),
+    isDefault: isZeroInteger,
+    render: (decoded) => (decoded as number | undefined) ?? 0,
+    isEmpty: isZeroNumber,
+    nullItem: 0,
+  };
+}
+
+function longCodec(
+  wireType: number,
+  write: (writer: Writer, bits: number | LongLike) => void,
+): ValueCodec {
+  return {
+    wireType,
+    packable: true,
+    write: (writer, value, where) => write(writer, longBitsOf(integerOf(value, where))),
+    isDefault: isZeroInteger,
+    render: renderLong,
+    isEmpty: isZeroNumber,
+    nullItem: 0,
+  };
+}
+
+type LongWriter = (this: Writer, value: number) => Writer;
+
+/** The codecs of protobuf's scalar types, by protobufjs type name. */
+const SCALARS: Readonly<Record<string, ValueCodec>> = {
+  string: {
+    wireType: DELIMITED,
+    packable: false,
+    write: (writer, value, where) => writer.string(stringOf(value, where)),
+    isDefault: (value) => value === "",
+    render: (decoded) => (decoded as string | undefined) ?? "",
+    isEmpty: (decoded) => decoded === undefined || decoded === null || decoded === "",
+    nullItem: "",
+  },
+  bool: {
+    wireType: VARINT,
+    packable: true,
+    write: (writer, value, where) => writer.bool(boolOf(value, where)),
+    isDefault: (value) => value === false || value === "false",
+    render: (decoded) => decoded === true,
+    isEmpty: (decoded) => decoded !== true,
+    nullItem: false,
+  },
+  bytes: {
+    wireType: DELIMITED,
+    packable: false,
+    write: (writer, value, where) => writer.bytes(bytesOf(value, where)),
+    isDefault: (value) => value === "",
+    render: (decoded) => {
+      const bytes = decoded as Uint8Array | undefined | null;
+      return bytes && bytes.length > 0 ? base64.encode(bytes, 0, bytes.length) : null;
+    },
+    isEmpty: (decoded) => !decoded || (decoded as Uint8Array).length === 0,
+    nullItem: "",
+  },
+  double: {
+    wireType: FIXED64,
+    packable: true,
+    write: (writer, value, where) => writer.double(numberOf(value, where)),
+    isDefault: (value) => value === 0,
+    render: (decoded) => (decoded as number | undefined) ?? 0,
+    isEmpty: isZeroNumber,
+    nullItem: 0,
+  },
+  float: {
+    wireType: FIXED32,
+    packable: true,
+    write: (writer, value, where) => writer.float(numberOf(value, where)),
+    isDefault: (value) => value === 0,
+    render: (decoded) => (decoded as number | undefined) ?? 0,
+    isEmpty: isZeroNumber,
+    nullItem: 0,
+  },
+  int32: integerCodec(VARINT, (writer, n) => writer.int32(n)),
+  uint32: integerCodec(VARINT, (writer, n) => writer.uint32(n)),
+  sint32: integerCodec(VARINT, (writer, n) => writer.sint32(n)),
+  fixed32: integerCodec(FIXED32, (writer, n) => writer.fixed32(n)),
+  sfixed32: integerCodec(FIXED32, (writer, n) => writer.sfixed32(n)),
+  int64: longCodec(VARINT, (writer, bits) => (writer.int64 as LongWriter).call(writer, bits as number)),
+  uint64: longCodec(VARINT, (writer, bits) => (writer.uint64 as LongWriter).call(writer, bits as number)),
+  sint64: longCodec(VARINT, (writer, bits) => (writer.sint64 as LongWriter).call(writer, bits as number)),
+  fixed64: longCodec(FIXED64, (writer, bits) => (writer.fixed64 as LongWriter).call(writer, bits as number)),
+  sfixed64: longCodec(
+    FIXED64,
+    (writer, bits) => (writer.sfixed64 as LongWriter).call(writer, bits as number),
+  ),
+};
+
+function enumCodec(type: protobuf.Enum): ValueCodec {
+  return {
+    wireType: VARINT,
+    packable: true,
+    write(writer, value, where) {
+      if (typeof value === "string" && Object.hasOwn(type.values, value)) {
+        writer.int32(type.values[value]);
+      } else {
+        writer.int32(int32Of(value, () => `${where()} (enum ${type.name})`));
+      }
+    },
+    isDefault: (value) => isZeroInteger(value) || (typeof value === "string" && type.values[value] === 0),
+    render: (decoded) => (decoded as number | undefined) ?? 0,
+    isEmpty: isZeroNumber,
+    nullItem: 0,
+  };
+}
+
+// google.protobuf.Struct / Value / ListValue field numbers (well-known types, fixed by protobuf).
+const STRUCT_FIELDS_TAG = (1 << 3) | DELIMITED;
+const ENTRY_KEY_TAG = (1 << 3) | DELIMITED;
+const ENTRY_VALUE_TAG = (2 << 3) | DELIMITED;
+const VALUE_NULL_TAG = (1 << 3) | VARINT;
+const VALUE_NUMBER_TAG = (2 << 3) | FIXED64;
+const VALUE_STRING_TAG = (3 << 3) | DELIMITED;
+const VALUE_BOOL_TAG = (4 << 3) | VARINT;
+const VALUE_STRUCT_TAG = (5 << 3) | DELIMITED;
+const VALUE_LIST_TAG = (6 << 3) | DELIMITED;
+const LIST_VALUES_TAG = (1 << 3) | DELIMITED;
+
+function writeStructBody(writer: Writer, object: JsonObject): void {
+  for (const key in object) {
+    writer.uint32(STRUCT_FIELDS_TAG).fork().uint32(ENTRY_KEY_TAG).string(key).uint32(ENTRY_VALUE_TAG).fork();
+    writeValueBody(writer, object[key]);
+    writer.ldelim().ldelim();
+  }
+}
+
+function writeListBody(writer: Writer, values: JsonValue[]): void {
+  for (const item of values) {
+    writer.uint32(LIST_VALUES_TAG).fork();
+    writeValueBody(writer, item);
+    writer.ldelim();
+  }
+}
+
+function writeValueBody(writer: Writer, value: JsonValue): void {
+  if (value === null) writer.uint32(VALUE_NULL_TAG).int32(0);
+  else if (typeof value === "number") writer.uint32(VALUE_NUMBER_TAG).double(value);
+  else if (typeof value === "string") writer.uint32(VALUE_STRING_TAG).string(value);
+  else if (typeof value === "boolean") writer.uint32(VALUE_BOOL_TAG).bool(value);
+  else if (isRawNumber(value)) writer.uint32(VALUE_NUMBER_TAG).double(Number(value.rawJSON));
+  else if (Array.isArray(value)) {
+    writer.uint32(VALUE_LIST_TAG).fork();
+    writeListBody(writer, value);
+    writer.ldelim();
+  } else {
+    writer.uint32(VALUE_STRUCT_TAG).fork();
+    writeStructBody(writer, value);
+    writer.ldelim();
+  }
+}
+
+function renderStruct(decoded: Decoded): JsonObject {
+  const out: JsonObject = {};
+  const fields = (decoded.fields ?? EMPTY) as Record<string, Decoded>;
+  for (const key of Object.keys(fields).sort()) out[key] = renderValue(fields[key]);
+  return out;
+}
+
+function renderValue(decoded: Decoded | null | undefined): JsonValue {
+  if (!decoded) return null;
+  switch (decoded.kind as string | undefined) {
+    case "number_value":
+      return decoded.number_value as number;
+    case "string_value":
+      return decoded.string_value as string;
+    case "bool_value":
+      return decoded.bool_value as boolean;
+    case "struct_value":
+      return renderStruct(decoded.struct_value as Decoded);
+    case "list_value":
+      return ((decoded.list_value as Decoded).values as Decoded[] ?? []).map(renderValue);
+    default:
+      return null;
+  }
+}
+
+const isAbsent = (decoded: unknown) => decoded === undefined || decoded === null;
+
+/** A message-typed codec: a nil pointer renders as `null`; `zeroBody` writes the non-nullable zero value. */
+function messageCodec(
+  write: ValueCodec["write"],
+  render: (decoded: Decoded) => JsonValue,
+  zeroBody: (writer: Writer) => void,
+  zeroJson: () => JsonValue,
+): ValueCodec {
+  return {
+    wireType: DELIMITED,
+    packable: false,
+    write,
+    isDefault: () => false,
+    render: (decoded) => isAbsent(decoded) ? null : render(decoded as Decoded),
+    isEmpty: isAbsent,
+    nullItem: null,
+    zero: {
+      write(writer) {
+        writer.fork();
+        zeroBody(writer);
+        writer.ldelim();
+      },
+      render: zeroJson,
+    },
+  };
+}
+
+const nothing = () => {};
+
+const STRUCT_CODEC = messageCodec(
+  (writer, value, where) => {
+    if (!isJsonObject(value)) fail(where, "an object", value);
+    writer.fork();
+    writeStructBody(writer, value);
+    writer.ldelim();
+  },
+  renderStruct,
+  nothing,
+  () => ({}),
+);
+
+const VALUE_CODEC = messageCodec(
+  (writer, value) => {
+    writer.fork();
+    writeValueBody(writer, value);
+    writer.ldelim();
+  },
+  renderValue,
+  nothing,
+  () => null,
+);
+
+const LIST_VALUE_CODEC = messageCodec(
+  (writer, value, where) => {
+    if (!Array.isArray(value)) fail(where, "an array", value);
+    writer.fork();
+    writeListBody(writer, value);
+    writer.ldelim();
+  },
+  (decoded) => ((decoded.values as Decoded[] | undefined) ?? []).map(renderValue),
+  nothing,
+  () => [],
+);
+
+const TIMESTAMP_SECONDS_TAG = (1 << 3) | VARINT;
+const TIMESTAMP_NANOS_TAG = (2 << 3) | VARINT;
+const GO_ZERO_TIME = formatRfc3339({ seconds: ZERO_TIME_SECONDS, nanos: 0 });
+
+function timeOf(value: JsonValue, where: () => string): Timestamp {
+  if (typeof value === "string") {
+    try {
+      return parseRfc3339(value);
+    } catch {
+      // Reported below with the key.
+    }
+  }
+  return fail(where, "an RFC 3339 time", value);
+}
+
+/** `google.protobuf.Timestamp` with `stdtime`: RFC 3339 text; the non-nullable zero is Go's zero time. */
+const TIME_CODEC = messageCodec(
+  (writer, value, where) => {
+    const { seconds, nanos } = timeOf(value, where);
+    writer.fork();
+    if (seconds !== 0n) writer.uint32(TIMESTAMP_SECONDS_TAG).int64(Number(seconds));
+    if (nanos !== 0) writer.uint32(TIMESTAMP_NANOS_TAG).int32(nanos);
+    writer.ldelim();
+  },
+  (time) => {
+    const seconds = time.seconds;
+    return formatRfc3339({
+      seconds: typeof seconds === "number" ? seconds : (seconds as LongLike | undefined)?.toNumber() ?? 0,
+      nanos: (time.nanos as number | undefined) ?? 0,
+    });
+  },
+  (writer) => writer.uint32(TIMESTAMP_SECONDS_TAG).int64(Number(ZERO_TIME_SECONDS)),
+  () => GO_ZERO_TIME,
+);
+
+/** `wrappers.LabelValues` with customtype `Traits`: `map[string][]string` in JSON (Go map: omitempty applies). */
+function traitsCodec(type: protobuf.Type): ValueCodec {
+  const mapField = type.fieldsArray[0];
+  const valuesType = mapField?.resolvedType;
+  const listField = valuesType instanceof protobuf.Type ? valuesType.fieldsArray[0] : undefined;
+  if (!mapField?.map || !listField?.repeated) {
+    throw new ConversionError(
+      `${type.fullName}: customtype Traits needs a map<string, message{repeated string}> as first field`,
+    );
+  }
+  const mapTag = (mapField.id << 3) | DELIMITED;
+  const listTag = (listField.id << 3) | DELIMITED;
+  const entriesOf = (decoded: unknown) =>
+    ((decoded as Decoded | null | undefined)?.[mapField.name] ?? EMPTY) as Record<string, Decoded>;
+  return {
+    wireType: DELIMITED,
+    packable: false,
+    write(writer, value, where) {
+      if (!isJsonObject(value)) return fail(where, "an object of string lists", value);
+      writer.fork();
+      for (const key in value) {
+        const list = value[key];
+        writer.uint32(mapTag).fork().uint32(ENTRY_KEY_TAG).string(key).uint32(ENTRY_VALUE_TAG).fork();
+        if (Array.isArray(list)) {
+          for (const item of list) {
+            writer.uint32(listTag).string(item === null ? "" : stringOf(item, () => `${where()}.${key}`));
+          }
+        } else if (list !== null) {
+          fail(() => `${where()}.${key}`, "a list of strings", list);
+        }
+        writer.ldelim().ldelim();
+      }
+      writer.ldelim();
+    },
+    isDefault: () => false,
+    render(decoded) {
+      const entries = entriesOf(decoded);
+      const keys = Object.keys(entries);
+      if (keys.length === 0) return null;
+      const out: JsonObject = {};
+      for (const key of keys.sort()) {
+        const list = (entries[key]?.[listField.name] ?? []) as string[];
+        out[key] = list.length > 0 ? [...list] : null;
+      }
+      return out;
+    },
+    isEmpty: (decoded) => Object.keys(entriesOf(decoded)).length === 0,
+    nullItem: null,
+  };
+}
+
+/** A wrapper message (`google.protobuf.UInt64Value`, ...) with `wktpointer`: the plain inner value in JSON. */
+function wrapperCodec(inner: ValueCodec, innerField: protobuf.Field): ValueCodec {
+  const innerTag = (innerField.id << 3) | inner.wireType;
+  return messageCodec(
+    (writer, value, where) => {
+      writer.fork();
+      if (!inner.isDefault(value)) inner.write(writer.uint32(innerTag), value, where);
+      writer.ldelim();
+    },
+    (decoded) => inner.render(decoded[innerField.name]),
+    nothing,
+    () => inner.render(undefined),
+  );
+}
+
+function optionOf(field: protobuf.Field, name: string): unknown {
+  return field.options?.[`(gogoproto.${name})`];
+}
+
+function isTrue(option: unknown): boolean {
+  return option === true || option === "true";
+}
+
+/** The JSON key and omitempty flag from a field's jsontag (no jsontag: proto name, omitempty). */
+function jsonNameOf(field: protobuf.Field): { key: string | null; omitEmpty: boolean } {
+  const tag = optionOf(field, "jsontag");
+  if (typeof tag !== "string") return { key: field.name, omitEmpty: true };
+  const [name, ...flags] = tag.split(",");
+  if (name === "-" && flags.length === 0) return { key: null, omitEmpty: true };
+  return { key: name === "" ? field.name : name, omitEmpty: flags.includes("omitempty") };
+}
+
+function isEmbedded(field: protobuf.Field): boolean {
+  if (!isTrue(optionOf(field, "embed")) || field.repeated || field.map) return false;
+  if (!(field.resolvedType instanceof protobuf.Type)) return false;
+  const tag = optionOf(field, "jsontag");
+  return tag === undefined || (typeof tag === "string" && tag.split(",")[0] === "");
+}
+
+const WRAPPER_TYPES = new Set([
+  ".google.protobuf.DoubleValue",
+  ".google.protobuf.FloatValue",
+  ".google.protobuf.Int64Value",
+  ".google.protobuf.UInt64Value",
+  ".google.protobuf.Int32Value",
+  ".google.protobuf.UInt32Value",
+  ".google.protobuf.BoolValue",
+  ".google.protobuf.StringValue",
+  ".google.protobuf.BytesValue",
+]);
+
+type Candidate = { leaf: LeafPlan; depth: number };
+
+/**
+ * Compiles and caches {@linkcode MessagePlan}s for the message types of one schema. Plans are built on first use
+ * and kept for the life of the compiler (one per codec), so the hot path never looks at descriptors.
+ */
+export class PlanCompiler {
+  readonly #plans = new Map<protobuf.Type, MessagePlan>();
+
+  /** The plan of `type` as a JSON object of its own (an event, or a nested non-embedded message). */
+  plan(type: protobuf.Type): MessagePlan {
+    let plan = this.#plans.get(type);
+    if (plan === undefined) {
+      const nodes: PlanNode[] = [];
+      plan = { type, nodes };
+      // Registered before compiling so that self-referencing types resolve to this (still filling) plan.
+      this.#plans.set(type, plan);
+      const candidates: Candidate[] = [];
+      nodes.push(...this.#compileNodes(type, 0, candidates, new Set([type])));
+      applyGoVisibility(candidates);
+    }
+    return plan;
+  }
+
+  #compileNodes(type: protobuf.Type, depth: number, candidates: Candidate[], embedding: Set<protobuf.Type>) {
+    const nodes: PlanNode[] = [];
+    for (const field of type.fieldsArray) {
+      if (isEmbedded(field)) {
+        const embeddedType = field.resolvedType as protobuf.Type;
+        if (embedding.has(embeddedType)) {
+          throw new ConversionError(
+            `${type.fullName}.${field.name}: embedding cycle through ${embeddedType.fullName}`,
+          );
+        }
+        embedding.add(embeddedType);
+        nodes.push({
+          kind: "embed",
+          name: field.name,
+          tag: (field.id << 3) | DELIMITED,
+          type: embeddedType,
+          nodes: this.#compileNodes(embeddedType, depth + 1, candidates, embedding),
+        });
+        embedding.delete(embeddedType);
+        continue;
+      }
+      const leaf = this.#compileLeaf(type, field);
+      if (leaf.key !== null) candidates.push({ leaf, depth });
+      nodes.push(leaf);
+    }
+    return nodes;
+  }
+
+  #compileLeaf(type: protobuf.Type, field: protobuf.Field): LeafPlan {
+    const { key, omitEmpty } = jsonNameOf(field);
+    const codec = this.#valueCodec(type, field);
+    const tag = (field.id << 3) | codec.wireType;
+    const where = (path: string) => () => `${path}${key ?? field.name}`;
+
+    if (field.map) return this.#compileMap(field, key, omitEmpty, codec, where);
+    if (field.repeated) return compileRepeated(field, key, omitEmpty, codec, where);
+
+    const nullable = !(optionOf(field, "nullable") === false || optionOf(field, "nullable") === "false");
+    // gogoproto always writes a non-nullable message (a Go struct value), and encoding/json always renders it.
+    const zero = nullable ? undefined : codec.zero;
+    return {
+      kind: "leaf",
+      name: field.name,
+      key,
+      write(writer, value, path) {
+        if (!codec.isDefault(value)) codec.write(writer.uint32(tag), value, where(path));
+      },
+      writeAbsent: zero && ((writer) => zero.write(writer.uint32(tag))),
+      render(decoded) {
+        if (zero) return isAbsent(decoded) ? zero.render() : codec.render(decoded);
+        if (omitEmpty && codec.isEmpty(decoded)) return undefined;
+        return codec.render(decoded);
+      },
+    };
+  }
+
+  #compileMap(
+    field: protobuf.Field,
+    key: string | null,
+    omitEmpty: boolean,
+    valueCodec: ValueCodec,
+    where: (path: string) => () => string,
+  ): LeafPlan {
+    const keyCodec = SCALARS[(field as unknown as protobuf.MapField).keyType];
+    const entryTag = (field.id << 3) | DELIMITED;
+    const keyTag = (1 << 3) | keyCodec.wireType;
+    const valueTag = (2 << 3) | valueCodec.wireType;
+    return {
+      kind: "leaf",
+      name: field.name,
+      key,
+      write(writer, value, path) {
+        if (!isJsonObject(value)) return fail(where(path), "an object", value);
+        for (const entryKey in value) {
+          const entryValue = value[entryKey];
+          writer.uint32(entryTag).fork();
+          keyCodec.write(writer.uint32(keyTag), entryKey, where(path));
+          if (entryValue !== null) valueCodec.write(writer.uint32(valueTag), entryValue, where(path));
+          writer.ldelim();
+        }
+      },
+      writeAbsent: undefined,
+      render(decoded) {
+        const entries = (decoded ?? EMPTY) as Record<string, unknown>;
+        const keys = Object.keys(entries);
+        if (keys.length === 0) return omitEmpty ? undefined : null;
+        const out: JsonObject = {};
+        for (const entryKey of keys.sort()) out[entryKey] = valueCodec.render(entries[entryKey]);
+        return out;
+      },
+    };
+  }
+
+  #valueCodec(owner: protobuf.Type, field: protobuf.Field): ValueCodec {
+    const resolved = field.resolvedType;
+    if (resolved instanceof protobuf.Enum) return enumCodec(resolved);
+    if (!(resolved instanceof protobuf.Type)) {
+      const scalar = SCALARS[field.type];
+      if (!scalar) {
+        throw new ConversionError(`${owner.fullName}.${field.name}: unsupported type ${field.type}`);
+      }
+      return scalar;
+    }
+    switch (resolved.fullName) {
+      case ".google.protobuf.Timestamp":
+        if (isTrue(optionOf(field, "stdtime"))) return TIME_CODEC;
+        break;
+      case ".google.protobuf.Struct":
+        return STRUCT_CODEC;
+      case ".google.protobuf.Value":
+        return VALUE_CODEC;
+      case ".google.protobuf.ListValue":
+        return LIST_VALUE_CODEC;
+    }
+    if (WRAPPER_TYPES.has(resolved.fullName) && isTrue(optionOf(field, "wktpointer"))) {
+      const inner = resolved.fieldsArray[0];
+      return wrapperCodec(this.#valueCodec(resolved, inner), inner);
+    }
+    const customType = optionOf(field, "customtype");
+    if (typeof customType === "string" && /(^|\.)Traits$/.test(customType)) return traitsCodec(resolved);
+    return this.#nestedCodec(resolved);
+  }
+
+  /** A non-embedded message: a nested JSON object with its own plan. */
+  #nestedCodec(type: protobuf.Type): ValueCodec {
+    let plan: MessagePlan | undefined;
+    const planOf = () => plan ??= this.plan(type);
+    return messageCodec(
+      (writer, value, where) => {
+        if (!isJsonObject(value)) return fail(where, "an object", value);
+        writer.fork();
+        encodeNodes(planOf().nodes, value, writer, `${where()}.`);
+        writer.ldelim();
+      },
+      (decoded) => renderNodes(planOf().nodes, decoded, {}),
+      (writer) => encodeNodes(planOf().nodes, EMPTY as JsonObject, writer, ""),
+      () => renderNodes(planOf().nodes, EMPTY, {}),
+    );
+  }
+}
+
+function compileRepeated(
+  field: protobuf.Field,
+  key: string | null,
+  omitEmpty: boolean,
+  codec: ValueCodec,
+  where: (path: string) => () => string,
+): LeafPlan {
+  const packed = codec.packable && field.packed;
+  const tag = (field.id << 3) | (packed ? DELIMITED : codec.wireType);
+  const zero = codec.zero;
+  return {
+    kind: "leaf",
+    name: field.name,
+    key,
+    write(writer, value, path) {
+      if (!Array.isArray(value)) return fail(where(path), "an array", value);
+      if (value.length === 0) return;
+      if (packed) {
+        writer.uint32(tag).fork();
+        for (const item of value) codec.write(writer, item ?? codec.nullItem, where(path));
+        writer.ldelim();
+        return;
+      }
+      for (const item of value) {
+        // Go decodes a null item as the element's zero value, which the wire must still count.
+        if (item === null && zero) zero.write(writer.uint32(tag));
+        else codec.write(writer.uint32(tag), item ?? codec.nullItem, where(path));
+      }
+    },
+    writeAbsent: undefined,
+    render(decoded) {
+      const list = decoded as unknown[] | undefined;
+      if (!list || list.length === 0) return omitEmpty ? undefined : null;
+      return list.map((item) => codec.render(item));
+    },
+  };
+}
+
+/**
+ * Go's `encoding/json` rule for flattened (embedded) fields: for each key, the shallowest fields win; if more than
+ * one field sits at that depth, none is used. Losers get `key = null`.
+ */
+function applyGoVisibility(candidates: Candidate[]): void {
+  const byKey = new Map<string, Candidate[]>();
+  for (const candidate of candidates) {
+    const key = candidate.leaf.key as string;
+    const list = byKey.get(key);
+    if (list) list.push(candidate);
+    else byKey.set(key, [candidate]);
+  }
+  for (const list of byKey.values()) {
+    if (list.length === 1) continue;
+    const shallowest = Math.min(...list.map((c) => c.depth));
+    const winners = list.filter((c) => c.depth === shallowest);
+    for (const candidate of list) {
+      if (winners.length !== 1 || candidate !== winners[0]) candidate.leaf.key = null;
+    }
+  }
+}
