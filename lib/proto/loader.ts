@@ -115,9 +115,14 @@ export function loadProtoRoot(
     }
     let parsed: protobuf.IParserResult;
     try {
+      // The parser records this on every type and field (`filename`) and names it in syntax errors.
+      protobuf.parse.filename = path;
       parsed = protobuf.parse(text, root, { keepCase: true, alternateCommentMode: true });
     } catch (e) {
-      throw new ProtoLoadError(`${path}: ${e instanceof Error ? e.message : String(e)}`);
+      const message = e instanceof Error ? e.message : String(e);
+      throw new ProtoLoadError(message.includes(`(${path}, line`) ? message : `${path}: ${message}`);
+    } finally {
+      protobuf.parse.filename = null;
     }
     loaded.push(path);
     for (const dep of [...(parsed.imports ?? []), ...(parsed.weakImports ?? [])]) load(dep, path);

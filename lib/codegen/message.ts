@@ -1,0 +1,498 @@
+/**
+ * Emits the AssemblyScript class of one protobuf message: typed fields, oneof accessors, `decode`,
+ * `encode`, `size` and the `mergeFrom`/`writeTo` pair the runtime's Reader and Writer call for nesting.
+ *
+ * Oneofs: a message's only oneof gets a discriminator property `type` (the set member's name, `""` when
+ * none) and `type_index` (its field number, 0 when none); a message with several oneofs names them
+ * `<oneof>_type` and `<oneof>_index`. Field numbers are also constants in a namespace `<Message>_<oneof>`.
+ * Assigning a member selects it; assigning `null` to the selected member clears the oneof.
+ *
+ * @module
+ */
+import protobuf from "protobufjs";
+import { docComment, localName, unique } from "./names.ts";
+import { ENUM_SCALAR, fill, type Scalar, SCALARS, varintSize, WireType } from "./scalars.ts";
+
+/** What emitting a message needs from the file it goes into. */
+export interface MessageContext {
+  /** How this file refers to a message or enum type. */
+  ref(type: protobuf.ReflectionObject): string;
+  /** Records that the file uses a name exported by the runtime. */
+  use(name: string): void;
+  /** Whether a singular message field must be nullable because eager initialisation would recurse. */
+  isNullable(field: protobuf.Field): boolean;
+}
+
+/** Members every generated class has; fields with these names get a trailing `_`. */
+const RESERVED = ["size", "encode", "decode", "mergeFrom", "writeTo", "constructor", "_unknown"];
+
+interface OneofPlan {
+  name: string;
+  /** Property with the selected member's name. */
+  discriminator: string;
+  /** Property with the selected member's field number. */
+  index: string;
+  /** Private storage of the selected message member. */
+  storage: string;
+  /** Private method selecting a member. */
+  select: string;
+  /** Namespace of the members' field-number constants. */
+  constants: string;
+  members: FieldPlan[];
+}
+
+interface FieldPlan {
+  field: protobuf.Field;
+  /** The AssemblyScript property name: the .proto name unless it collides with a generated member. */
+  name: string;
+  number: number;
+  /** Set for scalar and enum values (also the map value when it is not a message). */
+  scalar?: Scalar;
+  /** Set for message values (also the map value when it is a message). */
+  message?: string;
+  key?: Scalar;
+  repeated: boolean;
+  map: boolean;
+  packed: boolean;
+  nullable: boolean;
+  oneof?: OneofPlan;
+}
+
+/** Emits one message class (indented by `indent`) and its oneof constants. */
+export function emitMessage(type: protobuf.Type, ctx: MessageContext, indent: string): string[] {
+  const name = localName(type);
+  const { fields, oneofs } = plan(type, ctx);
+  const byNumber = [...fields].sort((a, b) => a.number - b.number);
+  const i1 = indent + "  ";
+  const out: string[] = [];
+
+  for (const oneof of oneofs) {
+    out.push(
+      ...docComment(`Field numbers of the members of oneof ${oneof.name}, as in \`${oneof.index}\`.`, indent),
+      `${indent}export namespace ${oneof.constants} {`,
+      ...oneof.members.map((m) => `${i1}export const ${m.name}: i32 = ${m.number};`),
+      `${indent}}`,
+      "",
+    );
+  }
+
+  out.push(...docComment(type.comment, indent), `${indent}export class ${name} {`);
+  for (const f of fields.filter((f) => !f.oneof)) {
+    out.push(...docComment(f.field.comment, i1), `${i1}${f.name}: ${asType(f)} = ${initialValue(f)};`);
+  }
+  for (const oneof of oneofs) {
+    const hasMessages = oneof.members.some((m) => m.message);
+    out.push(`${i1}private _${oneof.discriminator}: string = "";`, `${i1}private _${oneof.index}: i32 = 0;`);
+    if (hasMessages) out.push(`${i1}private ${oneof.storage}: Object | null = null;`);
+    for (const m of oneof.members.filter((m) => m.scalar)) {
+      out.push(`${i1}private _${m.name}: ${m.scalar!.asType} = ${m.scalar!.zero};`);
+    }
+  }
+  out.push(`${i1}private _unknown: ArrayBuffer | null = null;`);
+
+  for (const oneof of oneofs) out.push("", ...emitOneofAccessors(oneof, i1));
+
+  ctx.use("Reader");
+  ctx.use("Writer");
+  const i2 = i1 + "  ";
+  out.push(
+    "",
+    `${i1}/** Decodes a ${name} from protobuf bytes; aborts on malformed input. */`,
+    `${i1}static decode(buf: ArrayBuffer): ${name} {`,
+    `${i2}const message = new ${name}();`,
+    `${i2}message.mergeFrom(new Reader(buf));`,
+    `${i2}return message;`,
+    `${i1}}`,
+    "",
+    `${i1}/** Encodes this message as protobuf bytes, unknown fields included. */`,
+    `${i1}encode(): ArrayBuffer {`,
+    `${i2}return Writer.encode(this);`,
+    `${i1}}`,
+    "",
+    `${i1}/** The size of this message's encoding in bytes. */`,
+    `${i1}size(): u32 {`,
+    `${i2}let size: u32 = 0;`,
+    ...byNumber.flatMap((f) => emitSize(f, ctx, i2)),
+    `${i2}return size + unknownSize(this._unknown);`,
+    `${i1}}`,
+    "",
+    `${i1}/** Reads fields up to the end of the reader's current message into this one. */`,
+    `${i1}mergeFrom(r: Reader): void {`,
+    `${i2}while (r.more()) {`,
+    `${i2}  const start = r.pos;`,
+    `${i2}  const tag = r.tag();`,
+    `${i2}  switch (tag) {`,
+    ...byNumber.flatMap((f) => emitRead(f, ctx, i2 + "    ")),
+    `${i2}    default:`,
+    `${i2}      this._unknown = r.skipUnknown(tag, start, this._unknown);`,
+    `${i2}  }`,
+    `${i2}}`,
+    `${i1}}`,
+    "",
+    `${i1}/** Writes the fields in field-number order, then the unknown fields as they were read. */`,
+    `${i1}writeTo(w: Writer): void {`,
+    ...byNumber.flatMap((f) => emitWrite(f, ctx, i2)),
+    `${i2}if (this._unknown !== null) w.raw(this._unknown!);`,
+    `${i1}}`,
+  );
+  ctx.use("unknownSize");
+  for (const oneof of oneofs) out.push("", ...emitSelect(oneof, i1));
+  out.push(`${indent}}`);
+  return out;
+}
+
+function plan(type: protobuf.Type, ctx: MessageContext): { fields: FieldPlan[]; oneofs: OneofPlan[] } {
+  const taken = new Set([...RESERVED, ...type.fieldsArray.map((f) => f.name)]);
+  const realOneofs = type.oneofsArray.filter((o) => !isSynthetic(o));
+  const oneofs = new Map<protobuf.OneOf, OneofPlan>();
+  for (const oneof of type.oneofsArray) {
+    const base = realOneofs.length === 1 && !isSynthetic(oneof) ? "type" : `${oneof.name}_type`;
+    const discriminator = unique(base, taken);
+    taken.add(discriminator);
+    const index = unique(base === "type" ? "type_index" : `${oneof.name}_index`, taken);
+    taken.add(index);
+    const storage = unique(`_${oneof.name}_value`, taken);
+    taken.add(storage);
+    const select = unique(`select_${oneof.name}`, taken);
+    taken.add(select);
+    oneofs.set(oneof, {
+      name: oneof.name,
+      discriminator,
+      index,
+      storage,
+      select,
+      constants: `${localName(type)}_${oneof.name}`,
+      members: [],
+    });
+  }
+  const fields = type.fieldsArray.map((field): FieldPlan => {
+    // Oneof members were kept out of the way above; only the fixed members can clash with a field.
+    const name = RESERVED.includes(field.name) ? unique(field.name, taken) : field.name;
+    taken.add(name);
+    const resolved = field.resolvedType;
+    const scalar = resolved instanceof protobuf.Enum
+      ? ENUM_SCALAR
+      : resolved
+      ? undefined
+      : SCALARS[field.type];
+    if (!resolved && !scalar) {
+      throw new Error(`${type.fullName.slice(1)}.${field.name}: unsupported field type '${field.type}'`);
+    }
+    const map = field instanceof protobuf.MapField;
+    const key = map ? SCALARS[(field as protobuf.MapField).keyType] : undefined;
+    const plan: FieldPlan = {
+      field,
+      name,
+      number: field.id,
+      scalar,
+      message: resolved instanceof protobuf.Type ? ctx.ref(resolved) : undefined,
+      key,
+      repeated: field.repeated,
+      map,
+      packed: field.repeated && !!scalar?.packed && field.packed,
+      nullable: !field.repeated && !map && resolved instanceof protobuf.Type && ctx.isNullable(field),
+      oneof: field.partOf ? oneofs.get(field.partOf) : undefined,
+    };
+    plan.oneof?.members.push(plan);
+    return plan;
+  });
+  return { fields, oneofs: [...oneofs.values()] };
+}
+
+/** proto3 `optional` fields are wrapped by protobufjs in a one-member oneof named `_<field>`. */
+function isSynthetic(oneof: protobuf.OneOf): boolean {
+  return oneof.fieldsArray.length === 1 && oneof.fieldsArray[0].options?.proto3_optional === true;
+}
+
+function asType(f: FieldPlan): string {
+  const value = f.message ?? f.scalar!.asType;
+  if (f.map) return `Map<${f.key!.asType}, ${value}>`;
+  if (f.repeated) return `Array<${value}>`;
+  return f.nullable || f.oneof ? `${value} | null` : value;
+}
+
+function initialValue(f: FieldPlan): string {
+  if (f.map || f.repeated) return `new ${asType(f)}()`;
+  if (f.nullable) return "null";
+  return f.message ? `new ${f.message}()` : f.scalar!.zero;
+}
+
+function tagOf(number: number, wireType: number): number {
+  return number * 8 + wireType;
+}
+
+function scalarSize(scalar: Scalar, value: string, ctx: MessageContext): string {
+  scalar.uses.forEach((name) => ctx.use(name));
+  return typeof scalar.size === "number" ? String(scalar.size) : fill(scalar.size, value);
+}
+
+function emitOneofAccessors(oneof: OneofPlan, indent: string): string[] {
+  const i1 = indent + "  ";
+  const out = [
+    `${indent}/** The name of the member of oneof ${oneof.name} that is set, or "" when none is. */`,
+    `${indent}get ${oneof.discriminator}(): string {`,
+    `${i1}return this._${oneof.discriminator};`,
+    `${indent}}`,
+    "",
+    `${indent}/** The field number of the member of oneof ${oneof.name} that is set, or 0 when none is. */`,
+    `${indent}get ${oneof.index}(): i32 {`,
+    `${i1}return this._${oneof.index};`,
+    `${indent}}`,
+  ];
+  for (const m of oneof.members) {
+    const selected = `this._${oneof.index} == ${m.number}`;
+    out.push("", ...docComment(m.field.comment, indent));
+    if (m.message) {
+      out.push(
+        `${indent}get ${m.name}(): ${m.message} | null {`,
+        `${i1}return ${selected} ? changetype<${m.message}>(this.${oneof.storage}) : null;`,
+        `${indent}}`,
+        "",
+        `${indent}set ${m.name}(value: ${m.message} | null) {`,
+        `${i1}if (value !== null) this.${oneof.select}(${m.number}, "${m.name}", value);`,
+        `${i1}else if (${selected}) this.${oneof.select}(0, "", null);`,
+        `${indent}}`,
+      );
+    } else {
+      const scalar = m.scalar!;
+      out.push(
+        `${indent}get ${m.name}(): ${scalar.asType} {`,
+        `${i1}return ${selected} ? this._${m.name} : ${scalar.zero};`,
+        `${indent}}`,
+        "",
+        `${indent}set ${m.name}(value: ${scalar.asType}) {`,
+        `${i1}this._${m.name} = value;`,
+        `${i1}this.${oneof.select}(${m.number}, "${m.name}", null);`,
+        `${indent}}`,
+      );
+    }
+  }
+  return out;
+}
+
+function emitSelect(oneof: OneofPlan, indent: string): string[] {
+  const i1 = indent + "  ";
+  const hasMessages = oneof.members.some((m) => m.message);
+  return [
+    `${indent}/** Makes member \`index\` of oneof ${oneof.name} the one that is set (0: none). */`,
+    `${indent}private ${oneof.select}(index: i32, name: string, message: Object | null): void {`,
+    `${i1}this._${oneof.index} = index;`,
+    `${i1}this._${oneof.discriminator} = name;`,
+    ...(hasMessages ? [`${i1}this.${oneof.storage} = message;`] : []),
+    `${indent}}`,
+  ];
+}
+
+/** The expression of a oneof member's stored value, typed. */
+function oneofValue(f: FieldPlan): string {
+  return f.message ? `changetype<${f.message}>(this.${f.oneof!.storage})` : `this._${f.name}`;
+}
+
+function emitSize(f: FieldPlan, ctx: MessageContext, indent: string): string[] {
+  const value = `this.${f.name}`;
+  if (f.map) return emitMapSize(f, ctx, indent);
+  if (f.message) {
+    const tagSize = varintSize(tagOf(f.number, WireType.lengthDelimited));
+    ctx.use("delimitedSize");
+    if (f.repeated) {
+      return [
+        `${indent}for (let i = 0; i < ${value}.length; i++) size += ${tagSize} + delimitedSize(${value}[i].size());`,
+      ];
+    }
+    if (f.oneof) {
+      return [
+        `${indent}if (this._${f.oneof.index} == ${f.number}) size += ${tagSize} + delimitedSize(${
+          oneofValue(f)
+        }.size());`,
+      ];
+    }
+    if (f.nullable) {
+      return [`${indent}if (${value} !== null) size += ${tagSize} + delimitedSize(${value}!.size());`];
+    }
+    ctx.use("messageIfNotEmptySize");
+    return [`${indent}size += messageIfNotEmptySize(${tagSize}, ${value}.size());`];
+  }
+  const scalar = f.scalar!;
+  if (f.packed) {
+    const tagSize = varintSize(tagOf(f.number, WireType.lengthDelimited));
+    ctx.use("packedSize");
+    const payload = scalar.packed === "Fixed"
+      ? `${value}.length * ${scalar.size}`
+      : `packed${scalar.packed}Size<${scalar.asType}>(${value})`;
+    if (scalar.packed !== "Fixed") ctx.use(`packed${scalar.packed}Size`);
+    return [`${indent}size += packedSize(${tagSize}, ${payload});`];
+  }
+  const tagSize = varintSize(tagOf(f.number, scalar.wireType));
+  if (f.repeated) {
+    if (typeof scalar.size === "number") {
+      return [`${indent}size += ${value}.length * ${tagSize + scalar.size};`];
+    }
+    return [
+      `${indent}for (let i = 0; i < ${value}.length; i++) size += ${tagSize} + ${
+        scalarSize(scalar, `${value}[i]`, ctx)
+      };`,
+    ];
+  }
+  if (f.oneof) {
+    return [
+      `${indent}if (this._${f.oneof.index} == ${f.number}) size += ${tagSize} + ${
+        scalarSize(scalar, oneofValue(f), ctx)
+      };`,
+    ];
+  }
+  ctx.use(`${scalar.family}FieldSize`);
+  return [`${indent}size += ${scalar.family}FieldSize${typeArgument(scalar)}(${tagSize}, ${value});`];
+}
+
+/** The size of one map entry's payload, with `key` and `value` in scope. */
+function mapEntrySize(f: FieldPlan, ctx: MessageContext): string {
+  const key = f.key!;
+  const keySize = typeof key.size === "number" ? String(1 + key.size) : `1 + ${scalarSize(key, "key", ctx)}`;
+  if (f.message) {
+    ctx.use("delimitedSize");
+    return `${keySize} + 1 + delimitedSize(value.size())`;
+  }
+  const scalar = f.scalar!;
+  const valueSize = typeof scalar.size === "number"
+    ? String(1 + scalar.size)
+    : `1 + ${scalarSize(scalar, "value", ctx)}`;
+  return `${keySize} + ${valueSize}`;
+}
+
+function emitMapSize(f: FieldPlan, ctx: MessageContext, indent: string): string[] {
+  const tagSize = varintSize(tagOf(f.number, WireType.lengthDelimited));
+  ctx.use("delimitedSize");
+  const i1 = indent + "  ";
+  return [
+    `${indent}if (this.${f.name}.size > 0) {`,
+    `${i1}const keys = this.${f.name}.keys();`,
+    `${i1}for (let i = 0; i < keys.length; i++) {`,
+    `${i1}  const key = keys[i];`,
+    `${i1}  const value = this.${f.name}.get(key);`,
+    `${i1}  size += ${tagSize} + delimitedSize(${mapEntrySize(f, ctx)});`,
+    `${i1}}`,
+    `${indent}}`,
+  ];
+}
+
+function emitRead(f: FieldPlan, ctx: MessageContext, indent: string): string[] {
+  const i1 = indent + "  ";
+  const value = `this.${f.name}`;
+  const label = `// ${f.field.name} = ${f.number}`;
+  const lengthTag = tagOf(f.number, WireType.lengthDelimited);
+  if (f.map) return emitMapRead(f, ctx, indent);
+  if (f.message) {
+    let read: string;
+    if (f.repeated) read = `${value}.push(r.message(new ${f.message}()));`;
+    else if (f.oneof || f.nullable) read = `${value} = r.message(new ${f.message}());`;
+    else read = `r.message(${value});`;
+    return [`${indent}case ${lengthTag}: ${label}`, `${i1}${read}`, `${i1}break;`];
+  }
+  const scalar = f.scalar!;
+  const tag = tagOf(f.number, scalar.wireType);
+  if (!f.repeated) {
+    return [`${indent}case ${tag}: ${label}`, `${i1}${value} = ${scalar.read};`, `${i1}break;`];
+  }
+  const out = [`${indent}case ${tag}: ${label}`, `${i1}${value}.push(${scalar.read});`, `${i1}break;`];
+  if (scalar.packed) {
+    // Repeated numbers are accepted packed and unpacked, whatever the schema says.
+    out.push(
+      `${indent}case ${lengthTag}: { ${label}, packed`,
+      `${i1}const outer = r.enter();`,
+      `${i1}while (r.more()) ${value}.push(${scalar.read});`,
+      `${i1}r.leave(outer);`,
+      `${i1}break;`,
+      `${indent}}`,
+    );
+  }
+  return out;
+}
+
+function emitMapRead(f: FieldPlan, ctx: MessageContext, indent: string): string[] {
+  const i1 = indent + "  ";
+  const key = f.key!;
+  const valueType = f.message ?? f.scalar!.asType;
+  const valueZero = f.message ? `new ${f.message}()` : f.scalar!.zero;
+  const readValue = f.message ? "r.message(value);" : `value = ${f.scalar!.read};`;
+  const valueTag = tagOf(2, f.message ? WireType.lengthDelimited : f.scalar!.wireType);
+  ctx.use("Reader");
+  return [
+    `${indent}case ${tagOf(f.number, WireType.lengthDelimited)}: { // ${f.field.name} = ${f.number}`,
+    `${i1}const outer = r.enter();`,
+    `${i1}let key: ${key.asType} = ${key.zero};`,
+    `${i1}${f.message ? "const" : "let"} value: ${valueType} = ${valueZero};`,
+    `${i1}while (r.more()) {`,
+    `${i1}  const entryTag = r.tag();`,
+    `${i1}  if (entryTag == ${tagOf(1, key.wireType)}) key = ${key.read};`,
+    `${i1}  else if (entryTag == ${valueTag}) ${readValue}`,
+    `${i1}  else r.skip(entryTag);`,
+    `${i1}}`,
+    `${i1}r.leave(outer);`,
+    `${i1}this.${f.name}.set(key, value);`,
+    `${i1}break;`,
+    `${indent}}`,
+  ];
+}
+
+function emitWrite(f: FieldPlan, ctx: MessageContext, indent: string): string[] {
+  const value = `this.${f.name}`;
+  const lengthTag = tagOf(f.number, WireType.lengthDelimited);
+  if (f.map) return emitMapWrite(f, ctx, indent);
+  if (f.message) {
+    if (f.repeated) {
+      return [`${indent}for (let i = 0; i < ${value}.length; i++) w.message(${lengthTag}, ${value}[i]);`];
+    }
+    if (f.oneof) {
+      return [
+        `${indent}if (this._${f.oneof.index} == ${f.number}) w.message(${lengthTag}, ${oneofValue(f)});`,
+      ];
+    }
+    if (f.nullable) return [`${indent}if (${value} !== null) w.message(${lengthTag}, ${value}!);`];
+    return [`${indent}w.messageIfNotEmpty(${lengthTag}, ${value});`];
+  }
+  const scalar = f.scalar!;
+  if (f.packed) return [`${indent}w.packed${scalar.packed}<${scalar.asType}>(${lengthTag}, ${value});`];
+  const tag = tagOf(f.number, scalar.wireType);
+  if (f.repeated) {
+    return [
+      `${indent}for (let i = 0; i < ${value}.length; i++) {`,
+      `${indent}  w.tag(${tag});`,
+      `${indent}  ${fill(scalar.write, `${value}[i]`)};`,
+      `${indent}}`,
+    ];
+  }
+  if (!f.oneof) return [`${indent}w.${scalar.family}Field${typeArgument(scalar)}(${tag}, ${value});`];
+  return [
+    `${indent}if (this._${f.oneof.index} == ${f.number}) {`,
+    `${indent}  w.tag(${tag});`,
+    `${indent}  ${fill(scalar.write, oneofValue(f))};`,
+    `${indent}}`,
+  ];
+}
+
+/** The type argument of the runtime's generic singular-field helpers (none for strings and bytes). */
+function typeArgument(scalar: Scalar): string {
+  return scalar.family === "string" || scalar.family === "bytes" ? "" : `<${scalar.asType}>`;
+}
+
+function emitMapWrite(f: FieldPlan, ctx: MessageContext, indent: string): string[] {
+  const i1 = indent + "  ";
+  const key = f.key!;
+  const writeValue = f.message
+    ? [`${i1}  w.message(${tagOf(2, WireType.lengthDelimited)}, value);`]
+    : [`${i1}  w.tag(${tagOf(2, f.scalar!.wireType)});`, `${i1}  ${fill(f.scalar!.write, "value")};`];
+  return [
+    `${indent}if (this.${f.name}.size > 0) {`,
+    `${i1}const keys = this.${f.name}.keys();`,
+    `${i1}for (let i = 0; i < keys.length; i++) {`,
+    `${i1}  const key = keys[i];`,
+    `${i1}  const value = this.${f.name}.get(key);`,
+    `${i1}  w.tag(${tagOf(f.number, WireType.lengthDelimited)});`,
+    `${i1}  w.uint32(${mapEntrySize(f, ctx)});`,
+    `${i1}  w.tag(${tagOf(1, key.wireType)});`,
+    `${i1}  ${fill(key.write, "key")};`,
+    ...writeValue,
+    `${i1}}`,
+    `${indent}}`,
+  ];
+}

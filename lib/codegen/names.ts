@@ -1,0 +1,75 @@
+/**
+ * Naming rules of the generated AssemblyScript: where a protobuf type lives (package namespace and file),
+ * what it is called (`Outer_Inner` for nested types), how other code refers to it, and how .proto comments
+ * become doc comments.
+ *
+ * @module
+ */
+import protobuf from "protobufjs";
+
+/** A message or enum type. */
+export type NamedType = protobuf.Type | protobuf.Enum;
+
+/** The package of a reflection object as namespace segments (`["google", "protobuf"]`); empty for none. */
+export function packageOf(object: protobuf.ReflectionObject): string[] {
+  let parent = object.parent;
+  while (parent && parent instanceof protobuf.Type) parent = parent.parent;
+  const segments: string[] = [];
+  for (let ns = parent; ns && ns.parent; ns = ns.parent) segments.unshift(ns.name);
+  return segments;
+}
+
+/** The name of a type inside its package namespace: nested types are joined with `_` (`Outer_Inner`). */
+export function localName(type: protobuf.ReflectionObject): string {
+  const names = [type.name];
+  for (let parent = type.parent; parent instanceof protobuf.Type; parent = parent.parent) {
+    names.unshift(parent.name);
+  }
+  return names.join("_");
+}
+
+/** The file (relative to the output folder, without `.ts`) that holds a package's namespace. */
+export function moduleOf(packageSegments: readonly string[]): string {
+  return packageSegments.length === 0 ? "no-package" : packageSegments[0];
+}
+
+/**
+ * How code in package `from` refers to `type`: its local name inside the same package, otherwise the
+ * package-qualified name (`google.protobuf.Value`), whose first segment the file imports.
+ */
+export function referenceTo(type: protobuf.ReflectionObject, from: readonly string[]): string {
+  const pkg = packageOf(type);
+  const samePackage = pkg.length === from.length && pkg.every((segment, i) => segment === from[i]);
+  return samePackage ? localName(type) : [...pkg, localName(type)].join(".");
+}
+
+/** Renders a .proto comment as a doc comment at `indent`; no lines when there is no comment. */
+export function docComment(comment: string | null | undefined, indent: string): string[] {
+  if (!comment || comment.trim() === "") return [];
+  const lines = comment.replaceAll("*/", "*\\/").split("\n").map((line) => line.trimEnd());
+  while (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
+  if (lines.length === 1) return [`${indent}/** ${lines[0].trim()} */`];
+  return [
+    `${indent}/**`,
+    ...lines.map((line) => (line ? `${indent} * ${line}` : `${indent} *`)),
+    `${indent} */`,
+  ];
+}
+
+/** `name` with its leading capitals lowered, the way a method is named after a type: `SAMLIdPAuth` -> `samlIdPAuth`. */
+export function lowerCamel(name: string): string {
+  const leading = /^[A-Z]+/.exec(name)?.[0] ?? "";
+  if (leading.length <= 1 || leading.length === name.length) {
+    return name.slice(0, leading.length).toLowerCase() + name.slice(leading.length);
+  }
+  // "SAMLIdP": lower "SAML" but keep the "I" that starts the next word.
+  const lowered = leading.length - 1;
+  return name.slice(0, lowered).toLowerCase() + name.slice(lowered);
+}
+
+/** Returns `name`, or `name_`, `name__`, ... the first that `taken` does not contain. */
+export function unique(name: string, taken: ReadonlySet<string>): string {
+  let candidate = name;
+  while (taken.has(candidate)) candidate += "_";
+  return candidate;
+}
