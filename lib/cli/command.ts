@@ -73,7 +73,11 @@ export function parseCommandArgs(command: Command, argv: string[], program: stri
   const options = { ...command.options, ...commonOptions };
   const config: Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }> = {};
   for (const [name, spec] of Object.entries(options)) {
-    config[name] = { type: spec.type, short: spec.short, multiple: spec.multiple };
+    config[name] = {
+      type: spec.type,
+      multiple: spec.multiple ?? false,
+      ...(spec.short ? { short: spec.short } : {}),
+    };
   }
   try {
     const { values, positionals } = parseArgs({

@@ -4,6 +4,7 @@
  * @module
  */
 import type { Command } from "./command.ts";
+import { genCommand } from "./gen.ts";
 
 /** Every command the CLI offers. */
-export const commands: readonly Command[] = [];
+export const commands: readonly Command[] = [genCommand];

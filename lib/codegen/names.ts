@@ -43,6 +43,11 @@ export function referenceTo(type: protobuf.ReflectionObject, from: readonly stri
   return samePackage ? localName(type) : [...pkg, localName(type)].join(".");
 }
 
+/** The name of `type` qualified by its package, as code outside every package writes it: `google.protobuf.Value`. */
+export function qualifiedName(type: protobuf.ReflectionObject): string {
+  return referenceTo(type, []);
+}
+
 /** Renders a .proto comment as a doc comment at `indent`; no lines when there is no comment. */
 export function docComment(comment: string | null | undefined, indent: string): string[] {
   if (!comment || comment.trim() === "") return [];

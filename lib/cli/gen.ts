@@ -1,0 +1,90 @@
+/**
+ * `gen`: generates AssemblyScript classes from .proto files, like `protoc` with an AssemblyScript plugin
+ * but with no protoc needed.
+ *
+ * @module
+ */
+import { dirname, join, relative } from "node:path";
+import { type Command, type CommandArgs, stringListOption, stringOption, UsageError } from "./command.ts";
+import { directorySource, loadProtoRoot } from "../proto/loader.ts";
+import { generateAssemblyScript } from "../codegen/generate.ts";
+
+/** The `gen` command. */
+export const genCommand: Command = {
+  name: "gen",
+  summary: "Generate AssemblyScript protobuf classes from .proto files.",
+  usage: "--proto-path DIR [--proto-path DIR ...] --out OUTDIR FILE.proto...",
+  description: [
+    "Generate AssemblyScript protobuf classes from .proto files.",
+    "",
+    "FILE.proto paths are import paths relative to a --proto-path folder (as with protoc). Imports are",
+    "looked up in the proto paths in order; unknown options (gogoproto and others) are ignored.",
+    "OUTDIR/index.ts exports one namespace per top-level package:",
+    "  import { events, google } from './vendor/teleport'",
+  ].join("\n"),
+  options: {
+    "proto-path": {
+      type: "string",
+      short: "I",
+      multiple: true,
+      valueName: "DIR",
+      description: "Folder to look up .proto files and their imports in.",
+    },
+    out: {
+      type: "string",
+      short: "o",
+      valueName: "OUTDIR",
+      description: "Folder to write the generated files to.",
+    },
+  },
+  run,
+};
+
+async function run(args: CommandArgs): Promise<number> {
+  const protoPaths = stringListOption(args, "proto-path");
+  const out = stringOption(args, "out");
+  const hint = `see '${args.program} gen --help'`;
+  if (protoPaths.length === 0) throw new UsageError("--proto-path is required", hint);
+  if (out === undefined) throw new UsageError("--out is required", hint);
+  if (args.positionals.length === 0) throw new UsageError("no .proto files given", hint);
+  for (const dir of protoPaths) {
+    const info = await Deno.stat(dir).catch(() => null);
+    if (!info?.isDirectory) throw new UsageError(`--proto-path '${dir}' is not a folder`);
+  }
+  const entries = args.positionals.map((file) => importPathOf(file, protoPaths));
+
+  const started = performance.now();
+  const { root, files } = loadProtoRoot(entries, directorySource(protoPaths));
+  const generated = generateAssemblyScript(root);
+  for (const [path, source] of generated) {
+    const target = join(out, path);
+    await Deno.mkdir(dirname(target), { recursive: true });
+    await Deno.writeTextFile(target, source);
+  }
+  const millis = Math.round(performance.now() - started);
+  for (const path of generated.keys()) console.log(`  ${join(out, path)}`);
+  console.log(`Parsed ${files.length} .proto files, wrote ${generated.size} files in ${millis} ms`);
+  return 0;
+}
+
+/**
+ * Accepts a file either as an import path (`events/events.proto`) or as a path on disk inside one of the
+ * proto paths (`proto/events/events.proto`), and returns its import path.
+ */
+function importPathOf(file: string, protoPaths: readonly string[]): string {
+  for (const dir of protoPaths) {
+    const inside = relative(dir, file);
+    if (!inside.startsWith("..") && !inside.startsWith("/") && fileExists(join(dir, inside))) {
+      return inside.replaceAll("\\", "/");
+    }
+  }
+  return file.replaceAll("\\", "/");
+}
+
+function fileExists(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
