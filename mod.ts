@@ -35,3 +35,51 @@ export { configureLogging, logger, type LoggingOptions, ROOT_CATEGORY } from "./
 export { VERSION } from "./lib/version.ts";
 export type { TokenStore } from "./lib/store/types.ts";
 export type { TeleportClient } from "./lib/api/types.ts";
+export { MAX_TTL_SECONDS, TokenStoreArgumentError } from "./lib/store/validate.ts";
+export { MemoryTokenStore, type MemoryTokenStoreOptions } from "./lib/store/memory.ts";
+export { KvTokenStore, type KvTokenStoreOptions } from "./lib/store/kv.ts";
+export { RedisTokenStore, type RedisTokenStoreOptions } from "./lib/store/redis.ts";
+export {
+  openTokenStore,
+  type OpenTokenStoreOptions,
+  parseTokenStoreSpec,
+  TOKEN_STORE_SPEC_FORMS,
+  type TokenStoreSpec,
+  TokenStoreSpecError,
+} from "./lib/store/open.ts";
+export {
+  checkLockRequest,
+  InvalidLockError,
+  LOCK_TARGET_FIELDS,
+  lockToJSON,
+  validateLock,
+} from "./lib/api/lock.ts";
+export { type LockClientOptions, type RecordedLock, RecordingTeleportClient } from "./lib/api/record.ts";
+export { DryRunTeleportClient } from "./lib/api/dry_run.ts";
+export {
+  TELEPORT_API_DOMAIN,
+  TeleportApiError,
+  TeleportGrpcClient,
+  type TeleportGrpcClientOptions,
+} from "./lib/api/grpc.ts";
+export {
+  AUTH_SERVICE_NAME,
+  type AuthServiceDefinition,
+  authServiceDefinition,
+  loadAuthService,
+  type RawMethodDefinition,
+} from "./lib/api/auth_service.ts";
+export {
+  IdentityFileError,
+  parseIdentityFile,
+  readIdentityFile,
+  type TeleportIdentity,
+} from "./lib/api/identity.ts";
+export {
+  openTeleportClient,
+  type OpenTeleportClientOptions,
+  parseTeleportClientSpec,
+  TELEPORT_CLIENT_SPEC_FORMS,
+  type TeleportClientSpec,
+  TeleportClientSpecError,
+} from "./lib/api/open.ts";
