@@ -240,18 +240,28 @@ export class ProtoCodec {
     return this.encode("types.LockV2", lock as unknown as ProtoMessage);
   }
 
-  /** Decodes a `types.LockV2`; strings absent on the wire come back empty, nested messages always present. */
+  /**
+   * Decodes a `types.LockV2`: absent strings come back empty, nested messages present, timestamps with both
+   * `seconds` and `nanos`.
+   */
   decodeLock(bytes: Uint8Array): LockV2 {
     const m = this.decode("types.LockV2", bytes) as Partial<LockV2>;
     const metadata = (m.Metadata ?? {}) as Partial<TypesMetadata>;
     const spec = (m.Spec ?? {}) as Partial<LockSpecV2>;
-    return {
+    const lock: LockV2 = {
       ...m,
       Kind: m.Kind ?? "",
       Version: m.Version ?? "",
       Metadata: { ...metadata, Name: metadata.Name ?? "" },
       Spec: { ...spec, Target: spec.Target ?? {} },
     };
+    for (const holder of [lock.Metadata, lock.Spec] as { [key: string]: unknown }[]) {
+      for (const key of ["Expires", "CreatedAt"]) {
+        const ts = holder[key] as Partial<Timestamp> | undefined;
+        if (ts) holder[key] = { seconds: ts.seconds ?? 0n, nanos: ts.nanos ?? 0 };
+      }
+    }
+    return lock;
   }
 
   /**
