@@ -68,7 +68,9 @@ export async function buildRoundTripper(
   ].join("\n");
   const { binary, millis } = await compileAssemblyScript({ entries: ["harness.ts"], files, target });
   const module = await WebAssembly.compile(binary as BufferSource);
-  let instance = await instantiate(module);
+  let instance: WebAssembly.Instance;
+  const env = imports(() => instance);
+  instance = await WebAssembly.instantiate(module, env);
   return {
     types,
     compileMillis: millis,
@@ -77,7 +79,7 @@ export async function buildRoundTripper(
         return call(instance, typeIndex, bytes);
       } catch (error) {
         // An abort can leave the module's heap mid-operation: continue on a fresh instance.
-        instance = new WebAssembly.Instance(module, imports(() => instance));
+        instance = new WebAssembly.Instance(module, env);
         throw error;
       }
     },
@@ -108,12 +110,6 @@ function imports(current: () => WebAssembly.Instance): WebAssembly.Imports {
       seed: () => 1,
     },
   };
-}
-
-async function instantiate(module: WebAssembly.Module): Promise<WebAssembly.Instance> {
-  let instance: WebAssembly.Instance | undefined;
-  instance = await WebAssembly.instantiate(module, imports(() => instance!));
-  return instance;
 }
 
 function call(instance: WebAssembly.Instance, typeIndex: number, bytes: Uint8Array): Uint8Array {

@@ -83,6 +83,9 @@ export interface LoadedSchema {
   files: string[];
 }
 
+/** protobufjs's parser, with the file name it is processing (missing from its type declarations). */
+const parser = protobuf.parse as typeof protobuf.parse & { filename: string | null };
+
 const DEFAULT_OPTIONAL = ["gogoproto/gogo.proto", "google/protobuf/descriptor.proto"];
 
 /**
@@ -116,13 +119,13 @@ export function loadProtoRoot(
     let parsed: protobuf.IParserResult;
     try {
       // The parser records this on every type and field (`filename`) and names it in syntax errors.
-      protobuf.parse.filename = path;
+      parser.filename = path;
       parsed = protobuf.parse(text, root, { keepCase: true, alternateCommentMode: true });
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       throw new ProtoLoadError(message.includes(`(${path}, line`) ? message : `${path}: ${message}`);
     } finally {
-      protobuf.parse.filename = null;
+      parser.filename = null;
     }
     loaded.push(path);
     for (const dep of [...(parsed.imports ?? []), ...(parsed.weakImports ?? [])]) load(dep, path);
