@@ -229,6 +229,12 @@ Deno.test("a HandleEventResponse keeps the plugin's event bytes, unknown fields 
   assert.deepEqual(response.eventBytes, event);
   assert.ok(!(response.eventBytes!.buffer === bytes.buffer), "eventBytes is a copy, not a view");
 
+  assert.deepEqual(
+    codec.decodeHandleEventResponse(bytes, { decodeEvent: false }),
+    { Success: true, Error: "", eventBytes: event },
+    "decodeEvent: false gives the bytes only",
+  );
+
   const dropped = codec.decodeHandleEventResponse(codec.encodeHandleEventResponse({ Success: true }));
   assert.deepEqual(dropped, { Success: true, Error: "" }, "no Event: the plugin drops the event");
 

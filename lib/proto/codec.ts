@@ -52,7 +52,10 @@ export interface HandleEventResponse {
   Success: boolean;
   /** The plugin's error message; empty on success. */
   Error: string;
-  /** The event to forward; absent when the plugin drops the event. Fields unknown to the schema are lost here. */
+  /**
+   * The event to forward, decoded; absent when the plugin drops the event (or when not asked for). Fields
+   * unknown to the schema are lost here: forward `eventBytes`.
+   */
   Event?: EventOneOf;
   /** The exact bytes of `Event` as the plugin wrote them (unknown fields included); absent with `Event`. */
   eventBytes?: Uint8Array;
@@ -217,20 +220,32 @@ export class ProtoCodec {
     return concat(head, lengthDelimitedField(3, eventBytes));
   }
 
-  /** Decodes a `plugin.HandleEventResponse`, keeping the raw bytes of the returned event. */
-  decodeHandleEventResponse(bytes: Uint8Array): HandleEventResponse {
-    const decoded = this.decode("plugin.HandleEventResponse", bytes);
+  /**
+   * Decodes a `plugin.HandleEventResponse`, keeping the raw bytes of the returned event.
+   *
+   * @param options.decodeEvent `false` skips decoding `Event` (only `eventBytes` is set): enough to forward
+   *   the event or to compare it with the one sent. Default `true`.
+   */
+  decodeHandleEventResponse(bytes: Uint8Array, options: { decodeEvent?: boolean } = {}): HandleEventResponse {
+    const typeName = "plugin.HandleEventResponse";
+    const eventParts: Uint8Array[] = [];
+    const otherFields: Uint8Array[] = [];
+    for (const field of scanFields(bytes, typeName)) {
+      if (field.number !== 3) otherFields.push(bytes.subarray(field.start, field.end));
+      else if (field.wireType === WIRE_LEN) eventParts.push(bytes.subarray(field.valueStart, field.end));
+      else {throw new ProtoCodecError(
+          `cannot decode ${typeName}: Event (field 3) has wire type ${field.wireType}`,
+        );}
+    }
+    const head = this.decode(typeName, concat(...otherFields));
     const response: HandleEventResponse = {
-      Success: decoded.Success === true,
-      Error: typeof decoded.Error === "string" ? decoded.Error : "",
+      Success: head.Success === true,
+      Error: typeof head.Error === "string" ? head.Error : "",
     };
-    const eventParts = scanFields(bytes, "plugin.HandleEventResponse")
-      .filter((f) => f.number === 3 && f.wireType === WIRE_LEN)
-      .map((f) => bytes.subarray(f.valueStart, f.end));
     if (eventParts.length > 0) {
       // Repeated occurrences of a message field merge, which for the wire format is concatenation.
-      response.eventBytes = eventParts.length === 1 ? ownedCopy(eventParts[0]) : concat(...eventParts);
-      response.Event = (decoded.Event ?? {}) as EventOneOf;
+      response.eventBytes = concat(...eventParts);
+      if (options.decodeEvent !== false) response.Event = this.decodeEvent(response.eventBytes);
     }
     return response;
   }
@@ -501,6 +516,8 @@ const WIRE_I32 = 5;
 interface RawField {
   number: number;
   wireType: number;
+  /** Offset of the field's tag. */
+  start: number;
   /** Offset of the value (after the tag, and after the length for length-delimited fields). */
   valueStart: number;
   /** Offset just past the field. */
@@ -527,6 +544,7 @@ function scanFields(bytes: Uint8Array, typeName: string): RawField[] {
     return malformed("varint longer than 10 bytes");
   };
   while (pos < bytes.length) {
+    const start = pos;
     const tag = varint();
     const number = Math.floor(tag / 8);
     const wireType = tag % 8;
@@ -552,7 +570,7 @@ function scanFields(bytes: Uint8Array, typeName: string): RawField[] {
         malformed(`unsupported wire type ${wireType} (field ${number})`);
     }
     if (pos > bytes.length) malformed(`field ${number} runs past the end`);
-    fields.push({ number, wireType, valueStart, end: pos });
+    fields.push({ number, wireType, start, valueStart, end: pos });
   }
   return fields;
 }
