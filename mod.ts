@@ -11,6 +11,7 @@
 export * from "./lib/asc/compiler.ts";
 export * from "./lib/proto/loader.ts";
 export { CodegenError, generateAssemblyScript, type GenerateOptions } from "./lib/codegen/generate.ts";
+export { generateHandleEventBase, type HandleEventBaseOptions } from "./lib/codegen/handle_event.ts";
 export * from "./lib/proto/schema.ts";
 export * from "./lib/proto/codec.ts";
 export * from "./lib/proto/fixture_json.ts";
