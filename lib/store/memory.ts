@@ -44,14 +44,13 @@ export class MemoryTokenStore implements TokenStore {
   takeToken(scope: string, ttlSeconds: number): Promise<number> {
     // Validation errors reject (never throw synchronously), like the remote backends.
     try {
-      return Promise.resolve(this.takeTokenSync(scope, ttlSeconds));
+      return Promise.resolve(this.#take(scope, ttlSeconds));
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  /** The synchronous form of {@linkcode MemoryTokenStore.takeToken}, for callers on the same thread. */
-  takeTokenSync(scope: string, ttlSeconds: number): number {
+  #take(scope: string, ttlSeconds: number): number {
     this.#checkOpen();
     checkScope("takeToken", scope);
     checkTtl(ttlSeconds);
