@@ -38,6 +38,8 @@ interface OneofPlan {
   select: string;
   /** Namespace of the members' field-number constants. */
   constants: string;
+  /** For a proto3 `optional` field (a one-member oneof): the name of its `has_<field>` getter. */
+  presence?: string;
   members: FieldPlan[];
 }
 
@@ -66,7 +68,7 @@ export function emitMessage(type: protobuf.Type, ctx: MessageContext, indent: st
   const i1 = indent + "  ";
   const out: string[] = [];
 
-  for (const oneof of oneofs) {
+  for (const oneof of oneofs.filter((o) => !o.presence)) {
     out.push(
       ...docComment(`Field numbers of the members of oneof ${oneof.name}, as in \`${oneof.index}\`.`, indent),
       `${indent}export namespace ${oneof.constants} {`,
@@ -146,7 +148,8 @@ function plan(type: protobuf.Type, ctx: MessageContext): { fields: FieldPlan[]; 
   const realOneofs = type.oneofsArray.filter((o) => !isSynthetic(o));
   const oneofs = new Map<protobuf.OneOf, OneofPlan>();
   for (const oneof of type.oneofsArray) {
-    const base = realOneofs.length === 1 && !isSynthetic(oneof) ? "type" : `${oneof.name}_type`;
+    const synthetic = isSynthetic(oneof);
+    const base = realOneofs.length === 1 && !synthetic ? "type" : `${oneof.name}_type`;
     const discriminator = unique(base, taken);
     taken.add(discriminator);
     const index = unique(base === "type" ? "type_index" : `${oneof.name}_index`, taken);
@@ -155,7 +158,10 @@ function plan(type: protobuf.Type, ctx: MessageContext): { fields: FieldPlan[]; 
     taken.add(storage);
     const select = unique(`select_${oneof.name}`, taken);
     taken.add(select);
+    const presence = synthetic ? unique(`has_${oneof.fieldsArray[0].name}`, taken) : undefined;
+    if (presence) taken.add(presence);
     oneofs.set(oneof, {
+      presence,
       name: oneof.name,
       discriminator,
       index,
@@ -228,17 +234,24 @@ function scalarSize(scalar: Scalar, value: string, ctx: MessageContext): string 
 
 function emitOneofAccessors(oneof: OneofPlan, indent: string): string[] {
   const i1 = indent + "  ";
-  const out = [
-    `${indent}/** The name of the member of oneof ${oneof.name} that is set, or "" when none is. */`,
-    `${indent}get ${oneof.discriminator}(): string {`,
-    `${i1}return this._${oneof.discriminator};`,
-    `${indent}}`,
-    "",
-    `${indent}/** The field number of the member of oneof ${oneof.name} that is set, or 0 when none is. */`,
-    `${indent}get ${oneof.index}(): i32 {`,
-    `${i1}return this._${oneof.index};`,
-    `${indent}}`,
-  ];
+  const out = oneof.presence
+    ? [
+      `${indent}/** Whether optional field ${oneof.members[0].name} is set (even to its default value). */`,
+      `${indent}get ${oneof.presence}(): bool {`,
+      `${i1}return this._${oneof.index} != 0;`,
+      `${indent}}`,
+    ]
+    : [
+      `${indent}/** The name of the member of oneof ${oneof.name} that is set, or "" when none is. */`,
+      `${indent}get ${oneof.discriminator}(): string {`,
+      `${i1}return this._${oneof.discriminator};`,
+      `${indent}}`,
+      "",
+      `${indent}/** The field number of the member of oneof ${oneof.name} that is set, or 0 when none is. */`,
+      `${indent}get ${oneof.index}(): i32 {`,
+      `${i1}return this._${oneof.index};`,
+      `${indent}}`,
+    ];
   for (const m of oneof.members) {
     const selected = `this._${oneof.index} == ${m.number}`;
     out.push("", ...docComment(m.field.comment, indent));
