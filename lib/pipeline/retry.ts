@@ -34,7 +34,8 @@ export function backoffDelay(
 
 /**
  * Runs `operation` until it resolves. `operation` receives the attempt number and may narrow what it retries
- * (e.g. only the undelivered part of a batch). Rejects with `signal.reason` if `signal` aborts first.
+ * (e.g. only the undelivered part of a batch). Rejects with `signal.reason` as soon as `signal` aborts, even while
+ * an attempt is still running (a hung write must not block a shutdown; its outcome is then ignored).
  *
  * @example
  * ```ts
@@ -50,7 +51,7 @@ export async function retryForever<T>(
   for (let attempt = 1;; attempt++) {
     options.signal?.throwIfAborted();
     try {
-      return await operation(attempt);
+      return await untilAborted(operation(attempt), options.signal);
     } catch (error) {
       options.signal?.throwIfAborted();
       const delay = backoffDelay(attempt, options);
@@ -73,5 +74,16 @@ export function abortableDelay(ms: number, signal?: AbortSignal): Promise<void> 
       resolve();
     }, ms);
     signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** `promise`, or a rejection with the abort reason as soon as `signal` aborts. */
+function untilAborted<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return promise;
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
   });
 }
