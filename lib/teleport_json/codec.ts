@@ -10,6 +10,7 @@ import { eventTypeInfo } from "../events/catalog.ts";
 import { bundledSchema } from "../proto/schema.ts";
 import { isJsonObject, jsonEqual, type JsonObject, type JsonValue, parseJsonLossless } from "./json.ts";
 import { ConversionError, encodeNodes, type MessagePlan, PlanCompiler, renderNodes } from "./plan.ts";
+import { WireWriter } from "./wire_writer.ts";
 
 /** Thrown for input that cannot be handled at all (not a JSON object) or an unusable plugin result. */
 export class TeleportJsonError extends Error {
@@ -79,6 +80,8 @@ export class TeleportJsonCodec {
   readonly #members = new Map<string, Member>();
   readonly #memberOf: (eventType: string) => string | undefined;
   readonly #plans = new PlanCompiler();
+  // Reused for every event (the codec is synchronous): no buffer allocation per event but the result.
+  readonly #writer = new WireWriter();
   readonly #unknown: Member;
   readonly #unknownKeys: UnknownKeys;
 
@@ -184,11 +187,16 @@ export class TeleportJsonCodec {
   }
 
   #encode(member: Member, object: JsonObject): Uint8Array {
-    const writer = protobuf.Writer.create();
-    writer.uint32(member.tag).fork();
-    encodeNodes(this.#plans.plan(member.type).nodes, object, writer, "");
-    writer.ldelim();
-    return writer.finish();
+    const writer = this.#writer;
+    try {
+      writer.uint32(member.tag).fork();
+      encodeNodes(this.#plans.plan(member.type).nodes, object, writer, "");
+      writer.ldelim();
+      return writer.finish();
+    } catch (e) {
+      writer.reset();
+      throw e;
+    }
   }
 
   /** Teleport's fallback (`lib/events/dynamic.go`): Metadata from the line, its type and code kept aside. */

@@ -13,6 +13,7 @@
  * @module
  */
 import protobuf from "protobufjs";
+import { type LongBits, longBitsOfDecimal, longBitsOfNumber, type WireWriter } from "./wire_writer.ts";
 import { isJsonObject, isRawNumber, type JsonObject, type JsonValue, rawNumber } from "./json.ts";
 import { formatRfc3339, parseRfc3339, type Timestamp, ZERO_TIME_SECONDS } from "../proto/timestamp.ts";
 
@@ -24,7 +25,7 @@ export class ConversionError extends Error {
   }
 }
 
-type Writer = protobuf.Writer;
+type Writer = WireWriter;
 /** A message as protobufjs decodes it: fields by proto name, absent ones undefined or proto3 defaults. */
 type Decoded = Record<string, unknown>;
 type LongLike = { low: number; high: number; unsigned?: boolean; toString(): string; toNumber(): number };
@@ -106,7 +107,7 @@ interface ValueCodec {
   readonly wireType: number;
   /** Whether repeated values of this type are packed in proto3. */
   readonly packable: boolean;
-  write(writer: Writer, value: JsonValue, where: () => string): void;
+  write(writer: Writer, value: JsonValue, path: string, key: string): void;
   /** True when a singular field holding this JSON value may be left off the wire (proto3 default). */
   isDefault(value: JsonValue): boolean;
   /** The JSON Go writes for a decoded value; an absent one renders as the zero scalar or `null` (nil pointer). */
@@ -130,14 +131,14 @@ function describe(value: JsonValue): string {
   return `${typeof value} ${JSON.stringify(value)}`;
 }
 
-function fail(where: () => string, expected: string, value: JsonValue): never {
-  throw new ConversionError(`${where()}: expected ${expected}, got ${describe(value)}`);
+function fail(path: string, key: string, expected: string, value: JsonValue): never {
+  throw new ConversionError(`${path}${key}: expected ${expected}, got ${describe(value)}`);
 }
 
 const DECIMAL = /^\s*-?\d+\s*$/;
 
 /** A JSON integer (number, numeric string, raw literal) as a safe number or, beyond 2^53, its decimal text. */
-function integerOf(value: JsonValue, where: () => string): number | string {
+function integerOf(value: JsonValue, path: string, key: string): number | string {
   if (typeof value === "number") {
     if (Number.isInteger(value)) return value;
   } else if (typeof value === "string") {
@@ -149,20 +150,18 @@ function integerOf(value: JsonValue, where: () => string): number | string {
   } else if (isRawNumber(value)) {
     return value.rawJSON;
   }
-  return fail(where, "an integer", value);
+  return fail(path, key, "an integer", value);
 }
 
-function int32Of(value: JsonValue, where: () => string): number {
-  const n = integerOf(value, where);
-  if (typeof n === "string") return fail(where, "a 32-bit integer", value);
+function int32Of(value: JsonValue, path: string, key: string): number {
+  const n = integerOf(value, path, key);
+  if (typeof n === "string") return fail(path, key, "a 32-bit integer", value);
   return n;
 }
 
-/** 64-bit two's complement bits of a decimal integer, in the `{low, high}` form protobufjs writers accept. */
-function longBitsOf(value: number | string): number | LongLike {
-  if (typeof value === "number") return value;
-  const bits = BigInt.asUintN(64, BigInt(value));
-  return { low: Number(bits & 0xffffffffn) | 0, high: Number(bits >> 32n) | 0 } as LongLike;
+/** 64-bit two's complement bits of an integer from {@linkcode integerOf}. */
+function longBitsOf(value: number | string): LongBits {
+  return typeof value === "number" ? longBitsOfNumber(value) : longBitsOfDecimal(value);
 }
 
 function renderLong(decoded: unknown): JsonValue {
@@ -182,39 +181,39 @@ function isZeroInteger(value: JsonValue): boolean {
   return value === 0 || value === "0";
 }
 
-function stringOf(value: JsonValue, where: () => string): string {
+function stringOf(value: JsonValue, path: string, key: string): string {
   if (typeof value === "string") return value;
   if (typeof value === "number") return String(value);
   if (isRawNumber(value)) return value.rawJSON;
-  return fail(where, "a string", value);
+  return fail(path, key, "a string", value);
 }
 
-function numberOf(value: JsonValue, where: () => string): number {
+function numberOf(value: JsonValue, path: string, key: string): number {
   if (typeof value === "number") return value;
   if (isRawNumber(value)) return Number(value.rawJSON);
   if (typeof value === "string" && value.trim() !== "") {
     const n = Number(value);
     if (!Number.isNaN(n)) return n;
   }
-  return fail(where, "a number", value);
+  return fail(path, key, "a number", value);
 }
 
-function boolOf(value: JsonValue, where: () => string): boolean {
+function boolOf(value: JsonValue, path: string, key: string): boolean {
   if (typeof value === "boolean") return value;
   if (value === "true") return true;
   if (value === "false") return false;
-  return fail(where, "a boolean", value);
+  return fail(path, key, "a boolean", value);
 }
 
 const base64 = protobuf.util.base64;
 
-function bytesOf(value: JsonValue, where: () => string): Uint8Array {
-  if (typeof value !== "string") return fail(where, "a base64 string", value);
+function bytesOf(value: JsonValue, path: string, key: string): Uint8Array {
+  if (typeof value !== "string") return fail(path, key, "a base64 string", value);
   const buffer = new Uint8Array(base64.length(value));
   try {
     base64.decode(value, buffer, 0);
   } catch {
-    return fail(where, "a base64 string", value);
+    return fail(path, key, "a base64 string", value);
   }
   return buffer;
 }
@@ -226,7 +225,7 @@ function integerCodec(
   return {
     wireType,
     packable: true,
-    write: (writer, value, where) => write(writer, int32Of(value, where)),
+    write: (writer, value, path, key) => write(writer, int32Of(value, path, key)),
     isDefault: isZeroInteger,
     render: (decoded) => (decoded as number | undefined) ?? 0,
     isEmpty: isZeroNumber,
@@ -236,12 +235,12 @@ function integerCodec(
 
 function longCodec(
   wireType: number,
-  write: (writer: Writer, bits: number | LongLike) => void,
+  write: (writer: Writer, bits: LongBits) => void,
 ): ValueCodec {
   return {
     wireType,
     packable: true,
-    write: (writer, value, where) => write(writer, longBitsOf(integerOf(value, where))),
+    write: (writer, value, path, key) => write(writer, longBitsOf(integerOf(value, path, key))),
     isDefault: isZeroInteger,
     render: renderLong,
     isEmpty: isZeroNumber,
@@ -249,14 +248,12 @@ function longCodec(
   };
 }
 
-type LongWriter = (this: Writer, value: number) => Writer;
-
 /** The codecs of protobuf's scalar types, by protobufjs type name. */
 const SCALARS: Readonly<Record<string, ValueCodec>> = {
   string: {
     wireType: DELIMITED,
     packable: false,
-    write: (writer, value, where) => writer.string(stringOf(value, where)),
+    write: (writer, value, path, key) => writer.string(stringOf(value, path, key)),
     isDefault: (value) => value === "",
     render: (decoded) => (decoded as string | undefined) ?? "",
     isEmpty: (decoded) => decoded === undefined || decoded === null || decoded === "",
@@ -265,7 +262,7 @@ const SCALARS: Readonly<Record<string, ValueCodec>> = {
   bool: {
     wireType: VARINT,
     packable: true,
-    write: (writer, value, where) => writer.bool(boolOf(value, where)),
+    write: (writer, value, path, key) => writer.bool(boolOf(value, path, key)),
     isDefault: (value) => value === false || value === "false",
     render: (decoded) => decoded === true,
     isEmpty: (decoded) => decoded !== true,
@@ -274,7 +271,7 @@ const SCALARS: Readonly<Record<string, ValueCodec>> = {
   bytes: {
     wireType: DELIMITED,
     packable: false,
-    write: (writer, value, where) => writer.bytes(bytesOf(value, where)),
+    write: (writer, value, path, key) => writer.bytes(bytesOf(value, path, key)),
     isDefault: (value) => value === "",
     render: (decoded) => {
       const bytes = decoded as Uint8Array | undefined | null;
@@ -286,7 +283,7 @@ const SCALARS: Readonly<Record<string, ValueCodec>> = {
   double: {
     wireType: FIXED64,
     packable: true,
-    write: (writer, value, where) => writer.double(numberOf(value, where)),
+    write: (writer, value, path, key) => writer.double(numberOf(value, path, key)),
     isDefault: (value) => value === 0,
     render: (decoded) => (decoded as number | undefined) ?? 0,
     isEmpty: isZeroNumber,
@@ -295,7 +292,7 @@ const SCALARS: Readonly<Record<string, ValueCodec>> = {
   float: {
     wireType: FIXED32,
     packable: true,
-    write: (writer, value, where) => writer.float(numberOf(value, where)),
+    write: (writer, value, path, key) => writer.float(numberOf(value, path, key)),
     isDefault: (value) => value === 0,
     render: (decoded) => (decoded as number | undefined) ?? 0,
     isEmpty: isZeroNumber,
@@ -306,13 +303,13 @@ const SCALARS: Readonly<Record<string, ValueCodec>> = {
   sint32: integerCodec(VARINT, (writer, n) => writer.sint32(n)),
   fixed32: integerCodec(FIXED32, (writer, n) => writer.fixed32(n)),
   sfixed32: integerCodec(FIXED32, (writer, n) => writer.sfixed32(n)),
-  int64: longCodec(VARINT, (writer, bits) => (writer.int64 as LongWriter).call(writer, bits as number)),
-  uint64: longCodec(VARINT, (writer, bits) => (writer.uint64 as LongWriter).call(writer, bits as number)),
-  sint64: longCodec(VARINT, (writer, bits) => (writer.sint64 as LongWriter).call(writer, bits as number)),
-  fixed64: longCodec(FIXED64, (writer, bits) => (writer.fixed64 as LongWriter).call(writer, bits as number)),
+  int64: longCodec(VARINT, (writer, bits) => writer.int64(bits)),
+  uint64: longCodec(VARINT, (writer, bits) => writer.int64(bits)),
+  sint64: longCodec(VARINT, (writer, bits) => writer.sint64(bits)),
+  fixed64: longCodec(FIXED64, (writer, bits) => writer.fixed64(bits)),
   sfixed64: longCodec(
     FIXED64,
-    (writer, bits) => (writer.sfixed64 as LongWriter).call(writer, bits as number),
+    (writer, bits) => writer.fixed64(bits),
   ),
 };
 
@@ -320,11 +317,11 @@ function enumCodec(type: protobuf.Enum): ValueCodec {
   return {
     wireType: VARINT,
     packable: true,
-    write(writer, value, where) {
+    write(writer, value, path, key) {
       if (typeof value === "string" && Object.hasOwn(type.values, value)) {
         writer.int32(type.values[value]);
       } else {
-        writer.int32(int32Of(value, () => `${where()} (enum ${type.name})`));
+        writer.int32(int32Of(value, path, `${key} (enum ${type.name})`));
       }
     },
     isDefault: (value) => isZeroInteger(value) || (typeof value === "string" && type.values[value] === 0),
@@ -435,8 +432,8 @@ function messageCodec(
 const nothing = () => {};
 
 const STRUCT_CODEC = messageCodec(
-  (writer, value, where) => {
-    if (!isJsonObject(value)) fail(where, "an object", value);
+  (writer, value, path, key) => {
+    if (!isJsonObject(value)) fail(path, key, "an object", value);
     writer.fork();
     writeStructBody(writer, value);
     writer.ldelim();
@@ -458,8 +455,8 @@ const VALUE_CODEC = messageCodec(
 );
 
 const LIST_VALUE_CODEC = messageCodec(
-  (writer, value, where) => {
-    if (!Array.isArray(value)) fail(where, "an array", value);
+  (writer, value, path, key) => {
+    if (!Array.isArray(value)) fail(path, key, "an array", value);
     writer.fork();
     writeListBody(writer, value);
     writer.ldelim();
@@ -471,9 +468,10 @@ const LIST_VALUE_CODEC = messageCodec(
 
 const TIMESTAMP_SECONDS_TAG = (1 << 3) | VARINT;
 const TIMESTAMP_NANOS_TAG = (2 << 3) | VARINT;
+const ZERO_TIME_BITS = longBitsOfNumber(Number(ZERO_TIME_SECONDS));
 const GO_ZERO_TIME = formatRfc3339({ seconds: ZERO_TIME_SECONDS, nanos: 0 });
 
-function timeOf(value: JsonValue, where: () => string): Timestamp {
+function timeOf(value: JsonValue, path: string, key: string): Timestamp {
   if (typeof value === "string") {
     try {
       return parseRfc3339(value);
@@ -481,15 +479,15 @@ function timeOf(value: JsonValue, where: () => string): Timestamp {
       // Reported below with the key.
     }
   }
-  return fail(where, "an RFC 3339 time", value);
+  return fail(path, key, "an RFC 3339 time", value);
 }
 
 /** `google.protobuf.Timestamp` with `stdtime`: RFC 3339 text; the non-nullable zero is Go's zero time. */
 const TIME_CODEC = messageCodec(
-  (writer, value, where) => {
-    const { seconds, nanos } = timeOf(value, where);
+  (writer, value, path, key) => {
+    const { seconds, nanos } = timeOf(value, path, key);
     writer.fork();
-    if (seconds !== 0n) writer.uint32(TIMESTAMP_SECONDS_TAG).int64(Number(seconds));
+    if (seconds !== 0n) writer.uint32(TIMESTAMP_SECONDS_TAG).int64(longBitsOfNumber(Number(seconds)));
     if (nanos !== 0) writer.uint32(TIMESTAMP_NANOS_TAG).int32(nanos);
     writer.ldelim();
   },
@@ -500,7 +498,7 @@ const TIME_CODEC = messageCodec(
       nanos: (time.nanos as number | undefined) ?? 0,
     });
   },
-  (writer) => writer.uint32(TIMESTAMP_SECONDS_TAG).int64(Number(ZERO_TIME_SECONDS)),
+  (writer) => writer.uint32(TIMESTAMP_SECONDS_TAG).int64(ZERO_TIME_BITS),
   () => GO_ZERO_TIME,
 );
 
@@ -521,18 +519,20 @@ function traitsCodec(type: protobuf.Type): ValueCodec {
   return {
     wireType: DELIMITED,
     packable: false,
-    write(writer, value, where) {
-      if (!isJsonObject(value)) return fail(where, "an object of string lists", value);
+    write(writer, value, path, key) {
+      if (!isJsonObject(value)) return fail(path, key, "an object of string lists", value);
       writer.fork();
-      for (const key in value) {
-        const list = value[key];
-        writer.uint32(mapTag).fork().uint32(ENTRY_KEY_TAG).string(key).uint32(ENTRY_VALUE_TAG).fork();
+      for (const entry in value) {
+        const list = value[entry];
+        writer.uint32(mapTag).fork().uint32(ENTRY_KEY_TAG).string(entry).uint32(ENTRY_VALUE_TAG).fork();
         if (Array.isArray(list)) {
           for (const item of list) {
-            writer.uint32(listTag).string(item === null ? "" : stringOf(item, () => `${where()}.${key}`));
+            writer.uint32(listTag).string(
+              typeof item === "string" ? item : item === null ? "" : stringOf(item, `${path}${key}.`, entry),
+            );
           }
         } else if (list !== null) {
-          fail(() => `${where()}.${key}`, "a list of strings", list);
+          fail(`${path}${key}.`, entry, "a list of strings", list);
         }
         writer.ldelim().ldelim();
       }
@@ -559,9 +559,9 @@ function traitsCodec(type: protobuf.Type): ValueCodec {
 function wrapperCodec(inner: ValueCodec, innerField: protobuf.Field): ValueCodec {
   const innerTag = (innerField.id << 3) | inner.wireType;
   return messageCodec(
-    (writer, value, where) => {
+    (writer, value, path, key) => {
       writer.fork();
-      if (!inner.isDefault(value)) inner.write(writer.uint32(innerTag), value, where);
+      if (!inner.isDefault(value)) inner.write(writer.uint32(innerTag), value, path, key);
       writer.ldelim();
     },
     (decoded) => inner.render(decoded[innerField.name]),
@@ -662,10 +662,10 @@ export class PlanCompiler {
     const { key, omitEmpty } = jsonNameOf(field);
     const codec = this.#valueCodec(type, field);
     const tag = (field.id << 3) | codec.wireType;
-    const where = (path: string) => () => `${path}${key ?? field.name}`;
+    const keyName = key ?? field.name;
 
-    if (field.map) return this.#compileMap(field, key, omitEmpty, codec, where);
-    if (field.repeated) return compileRepeated(field, key, omitEmpty, codec, where);
+    if (field.map) return this.#compileMap(field, key, omitEmpty, codec);
+    if (field.repeated) return compileRepeated(field, key, omitEmpty, codec);
 
     const nullable = !(optionOf(field, "nullable") === false || optionOf(field, "nullable") === "false");
     // gogoproto always writes a non-nullable message (a Go struct value), and encoding/json always renders it.
@@ -675,7 +675,7 @@ export class PlanCompiler {
       name: field.name,
       key,
       write(writer, value, path) {
-        if (!codec.isDefault(value)) codec.write(writer.uint32(tag), value, where(path));
+        if (!codec.isDefault(value)) codec.write(writer.uint32(tag), value, path, keyName);
       },
       writeAbsent: zero && ((writer) => zero.write(writer.uint32(tag))),
       render(decoded) {
@@ -691,8 +691,8 @@ export class PlanCompiler {
     key: string | null,
     omitEmpty: boolean,
     valueCodec: ValueCodec,
-    where: (path: string) => () => string,
   ): LeafPlan {
+    const keyName = key ?? field.name;
     const keyCodec = SCALARS[(field as unknown as protobuf.MapField).keyType];
     const entryTag = (field.id << 3) | DELIMITED;
     const keyTag = (1 << 3) | keyCodec.wireType;
@@ -702,12 +702,14 @@ export class PlanCompiler {
       name: field.name,
       key,
       write(writer, value, path) {
-        if (!isJsonObject(value)) return fail(where(path), "an object", value);
+        if (!isJsonObject(value)) return fail(path, keyName, "an object", value);
         for (const entryKey in value) {
           const entryValue = value[entryKey];
           writer.uint32(entryTag).fork();
-          keyCodec.write(writer.uint32(keyTag), entryKey, where(path));
-          if (entryValue !== null) valueCodec.write(writer.uint32(valueTag), entryValue, where(path));
+          keyCodec.write(writer.uint32(keyTag), entryKey, path, keyName);
+          if (entryValue !== null) {
+            valueCodec.write(writer.uint32(valueTag), entryValue, `${path}${keyName}.`, entryKey);
+          }
           writer.ldelim();
         }
       },
@@ -758,10 +760,10 @@ export class PlanCompiler {
     let plan: MessagePlan | undefined;
     const planOf = () => plan ??= this.plan(type);
     return messageCodec(
-      (writer, value, where) => {
-        if (!isJsonObject(value)) return fail(where, "an object", value);
+      (writer, value, path, key) => {
+        if (!isJsonObject(value)) return fail(path, key, "an object", value);
         writer.fork();
-        encodeNodes(planOf().nodes, value, writer, `${where()}.`);
+        encodeNodes(planOf().nodes, value, writer, `${path}${key}.`);
         writer.ldelim();
       },
       (decoded) => renderNodes(planOf().nodes, decoded, {}),
@@ -776,8 +778,8 @@ function compileRepeated(
   key: string | null,
   omitEmpty: boolean,
   codec: ValueCodec,
-  where: (path: string) => () => string,
 ): LeafPlan {
+  const keyName = key ?? field.name;
   const packed = codec.packable && field.packed;
   const tag = (field.id << 3) | (packed ? DELIMITED : codec.wireType);
   const zero = codec.zero;
@@ -786,18 +788,18 @@ function compileRepeated(
     name: field.name,
     key,
     write(writer, value, path) {
-      if (!Array.isArray(value)) return fail(where(path), "an array", value);
+      if (!Array.isArray(value)) return fail(path, keyName, "an array", value);
       if (value.length === 0) return;
       if (packed) {
         writer.uint32(tag).fork();
-        for (const item of value) codec.write(writer, item ?? codec.nullItem, where(path));
+        for (const item of value) codec.write(writer, item ?? codec.nullItem, path, keyName);
         writer.ldelim();
         return;
       }
       for (const item of value) {
         // Go decodes a null item as the element's zero value, which the wire must still count.
         if (item === null && zero) zero.write(writer.uint32(tag));
-        else codec.write(writer.uint32(tag), item ?? codec.nullItem, where(path));
+        else codec.write(writer.uint32(tag), item ?? codec.nullItem, path, keyName);
       }
     },
     writeAbsent: undefined,
