@@ -154,6 +154,16 @@ Deno.test("every event type of section 1.1 is a OneOf member with Teleport's num
   }
 });
 
+Deno.test("OneOf has all 267 members of Teleport's newest schema: numbers 1-271 except 95 and 185-187", () => {
+  const { oneOf } = bundledSchema();
+  const expected = Array.from({ length: 271 }, (_, i) => i + 1).filter((n) =>
+    n !== 95 && (n < 185 || n > 187)
+  );
+  assert.deepEqual(oneOf.fieldsArray.map((f) => f.id).sort((a, b) => a - b), expected);
+  assert.equal(oneOf.fields.WorkloadIdentityX509IssuerOverrideCreate.id, 208);
+  assert.equal(oneOf.fields.AppSessionTargetDialDenied.id, 271);
+});
+
 Deno.test("OneOf members are exactly one message each, numbered uniquely, never 95 or 185-187", () => {
   const { oneOf } = bundledSchema();
   const numbers = oneOf.fieldsArray.map((f) => f.id);
