@@ -147,9 +147,12 @@ export class Reader {
         this.need(8);
         this.pos += 8;
         break;
-      case WireType.LENGTH_DELIMITED:
-        this.pos += this.length();
+      case WireType.LENGTH_DELIMITED: {
+        // Not `this.pos += this.length()`: that would add to the position from before the length's varint.
+        const length = this.length();
+        this.pos += length;
         break;
+      }
       case WireType.FIXED32:
         this.need(4);
         this.pos += 4;
