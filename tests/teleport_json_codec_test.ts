@@ -260,3 +260,10 @@ Deno.test("forwarding: bytes that are not an events.OneOf, or hold no event, are
   assert.throws(() => bundled.renderEvent(parsed, new Uint8Array([0x0a, 0x05, 1])), TeleportJsonError);
   assert.throws(() => bundled.renderEvent(parsed, new Uint8Array()), /holds no event/);
 });
+
+Deno.test("forwarding: an Unknown whose raw Data the plugin replaced is forwarded as that new event", () => {
+  const parsed = bundled.toEvent(`{"event":"brand.new","code":"TX001I","secret":"s3cr3t"}`);
+  const redacted = `{"event":"brand.new","code":"TX001I","secret":"***"}`;
+  const changed = edit(oneOf, parsed.bytes, (event) => (event.Data = redacted));
+  assert.equal(bundled.renderEvent(parsed, changed), redacted);
+});

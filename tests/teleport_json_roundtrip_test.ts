@@ -139,7 +139,7 @@ Deno.test("round trip: an Unknown renders as the original line it carries, and p
     },
   })).finish();
   const json = codec.renderMessage(bytes);
-  assert.deepEqual(JSON.parse(json), { ...original, ei: 0 });
+  assert.equal(json, JSON.stringify(original));
   const parsed = codec.toEvent(json);
   assert.equal(parsed.member, "Unknown");
   assert.deepEqual(JSON.parse(codec.renderMessage(parsed.bytes)), JSON.parse(json));

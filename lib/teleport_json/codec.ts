@@ -160,18 +160,17 @@ export class TeleportJsonCodec {
       return JSON.stringify(this.#renderWhole(next.member, next.message));
     }
     const before = this.#decode(parsed.bytes).message;
-    let base = parsed.object;
-    if (next.member === this.#unknown) {
-      const data = next.message[this.#unknownKeys.dataField];
-      if (data !== before[this.#unknownKeys.dataField]) base = parseObjectOr(data, base);
+    const dataField = this.#unknownKeys.dataField;
+    if (next.member === this.#unknown && next.message[dataField] !== before[dataField]) {
+      // The plugin replaced the raw event an Unknown carries: that is the new original.
+      return JSON.stringify(this.#renderWhole(next.member, next.message));
     }
     const patched = applyChanges(
-      base,
+      parsed.object,
       this.#renderKnown(next.member, before),
       this.#renderKnown(next.member, next.message),
     );
-    if (patched === undefined) return base === parsed.object ? parsed.line : JSON.stringify(base);
-    return JSON.stringify(patched);
+    return patched === undefined ? parsed.line : JSON.stringify(patched);
   }
 
   /** Renders an encoded `events.OneOf` as Teleport would write it (Go field order, no original to keep). */
@@ -252,8 +251,19 @@ export class TeleportJsonCodec {
 
   #renderWhole(member: Member, message: Decoded): JsonObject {
     if (member !== this.#unknown) return this.#renderKnown(member, message);
-    const base = parseObjectOr(message[this.#unknownKeys.dataField], EMPTY_OBJECT);
-    return applyChanges(base, EMPTY_OBJECT, this.#renderKnown(member, message)) ?? base;
+    // An Unknown is the raw event it carries, with whatever metadata the plugin changed applied to it.
+    const data = message[this.#unknownKeys.dataField];
+    const base = parseObjectOr(data, EMPTY_OBJECT);
+    const type = typeof base[this.#unknownKeys.type] === "string"
+      ? base[this.#unknownKeys.type] as string
+      : "";
+    const baseline = this.#unknownEvent(base, typeof data === "string" ? data : "", type, "").bytes;
+    return applyChanges(
+      base,
+      this.#renderKnown(member, this.#decode(baseline).message),
+      this.#renderKnown(member, message),
+    ) ??
+      base;
   }
 }
 
