@@ -5,6 +5,17 @@
  */
 import type { Command } from "./command.ts";
 import { genCommand } from "./gen.ts";
+import { newCommand } from "./new.ts";
+import { fixturesGenerateCommand, fixturesListTemplatesCommand } from "./fixtures.ts";
+import { buildCommand } from "./build.ts";
+import { testCommand } from "./test.ts";
 
 /** Every command the CLI offers. */
-export const commands: readonly Command[] = [genCommand];
+export const commands: readonly Command[] = [
+  newCommand,
+  fixturesListTemplatesCommand,
+  fixturesGenerateCommand,
+  testCommand,
+  buildCommand,
+  genCommand,
+];

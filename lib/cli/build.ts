@@ -1,0 +1,61 @@
+/**
+ * `build [--target production|debug]`: compiles the plugin in the current folder into `build/`.
+ *
+ * @module
+ */
+import { CompileError } from "../asc/compiler.ts";
+import { BUILD_TARGETS, buildPlugin, type BuildTarget } from "../scaffold/build.ts";
+import { type Command, stringOption, UsageError } from "./command.ts";
+
+/** The `build` command. */
+export const buildCommand: Command = {
+  name: "build",
+  summary: "Compile the plugin to build/production.wasm and build/debug.wasm",
+  usage: "[--target production|debug] [-d DIR]",
+  description: [
+    "Compiles assembly/index.ts of the plugin project with the bundled AssemblyScript compiler:",
+    "build/production.wasm is optimised with asserts removed (load it with `run`), build/debug.wasm keeps",
+    "asserts and has a source map. Without --target, both are built.",
+  ].join("\n"),
+  options: {
+    target: {
+      type: "string",
+      valueName: "TARGET",
+      description: "Build only this target: production or debug.",
+    },
+    dir: {
+      type: "string",
+      short: "d",
+      valueName: "DIR",
+      default: ".",
+      description: "The plugin project folder.",
+    },
+  },
+  async run(args) {
+    const target = stringOption(args, "target");
+    if (target !== undefined && !BUILD_TARGETS.includes(target as BuildTarget)) {
+      throw new UsageError(`unknown --target '${target}'`, `use ${BUILD_TARGETS.join(" or ")}`);
+    }
+    const dir = stringOption(args, "dir") ?? ".";
+    const targets = target === undefined ? BUILD_TARGETS : [target as BuildTarget];
+    try {
+      for (const built of await buildPlugin(dir, targets)) {
+        if (built.diagnostics) console.error(built.diagnostics);
+        console.log(
+          `${built.path}  ${formatBytes(built.bytes)}  ${(built.millis / 1000).toFixed(2)} s`,
+        );
+      }
+    } catch (e) {
+      if (e instanceof CompileError) {
+        console.error(e.diagnostics);
+        throw new UsageError("the plugin does not compile", "fix the errors above and run build again");
+      }
+      throw e;
+    }
+    return 0;
+  },
+};
+
+function formatBytes(bytes: number): string {
+  return bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KiB`;
+}

@@ -1,0 +1,73 @@
+/**
+ * `fixtures list-templates` and `fixtures generate TEMPLATE NAME [-f DIR]`: list the event fixture templates
+ * of the bundled schema and write a new fixture from one of them.
+ *
+ * @module
+ */
+import { relative } from "node:path";
+import { closeTemplateNames, fixtureTemplates, renderFixture } from "../scaffold/fixture_templates.ts";
+import { invalidFixtureName, writeNextFixture } from "../scaffold/fixture_files.ts";
+import { bundledSchema } from "../proto/schema.ts";
+import { type Command, stringOption, UsageError } from "./command.ts";
+
+/** The `fixtures list-templates` command. */
+export const fixturesListTemplatesCommand: Command = {
+  name: "fixtures list-templates",
+  summary: "List the event fixture templates and the command that generates each",
+  usage: "",
+  description: "Lists one fixture template per event type of the bundled schema, with its description and\n" +
+    "the exact command that writes a fixture from it.",
+  options: {},
+  run(args) {
+    for (const template of fixtureTemplates(bundledSchema().root)) {
+      const eventType = template.eventType ? `, ${template.eventType}` : "";
+      console.log(
+        `${args.program} fixtures generate ${template.name} <name> - ${template.description} (types.OneOf${eventType})`,
+      );
+    }
+    return Promise.resolve(0);
+  },
+};
+
+/** The `fixtures generate` command. */
+export const fixturesGenerateCommand: Command = {
+  name: "fixtures generate",
+  summary: "Write a new fixture from a template: fixtures/<next id>-NAME.json",
+  usage: "TEMPLATE NAME [-f DIR]",
+  description: "Writes DIR/<next id>-NAME.json from TEMPLATE (see 'fixtures list-templates') with a fresh\n" +
+    "event id and time. Load it in a test with getFixture(<id>) or getFixtureAsHandleEventRequest(<id>).",
+  options: {
+    fixtures: {
+      type: "string",
+      short: "f",
+      valueName: "DIR",
+      default: "fixtures",
+      description: "The fixtures folder.",
+    },
+  },
+  async run(args) {
+    const [templateName, name, ...extra] = args.positionals;
+    const usage = `${args.program} fixtures generate TEMPLATE NAME`;
+    if (templateName === undefined || name === undefined) {
+      throw new UsageError("fixtures generate needs a TEMPLATE and a NAME", `usage: ${usage}`);
+    }
+    if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`, `usage: ${usage}`);
+    const invalid = invalidFixtureName(name);
+    if (invalid) throw new UsageError(invalid, "for example: supervisor-login");
+    const root = bundledSchema().root;
+    const templates = fixtureTemplates(root);
+    const template = templates.find((t) => t.name === templateName);
+    if (!template) {
+      const close = closeTemplateNames(templateName, templates);
+      throw new UsageError(
+        `unknown fixture template '${templateName}'` +
+          (close.length ? `; did you mean ${close.join(", ")}?` : ""),
+        `run '${args.program} fixtures list-templates' for the list`,
+      );
+    }
+    const dir = stringOption(args, "fixtures") ?? "fixtures";
+    const path = await writeNextFixture(dir, name, renderFixture(root, template, name));
+    console.log(`Fixture generated: ${relative(Deno.cwd(), path)}`);
+    return 0;
+  },
+};

@@ -1,0 +1,114 @@
+/**
+ * `test [-f DIR] [-c N] [-t MS] [-b WASM] [--store SPEC]`: compiles and runs the plugin's tests.
+ *
+ * @module
+ */
+import { CompileError } from "../asc/compiler.ts";
+import { FixtureError } from "../proto/fixture_json.ts";
+import { TOKEN_STORE_SPEC_FORMS } from "../store/open.ts";
+import { formatSummary, formatTestResult, type TestEvent } from "../testing/results.ts";
+import { DEFAULT_TEST_TIMEOUT_MS, runPluginTests } from "../testing/runner.ts";
+import { type Command, integerOption, stringOption, UsageError } from "./command.ts";
+
+/** The `test` command. */
+export const testCommand: Command = {
+  name: "test",
+  summary: "Compile and run the plugin's tests (assembly/**/*.test.ts) against the fixtures",
+  usage: "[-f DIR] [-c N] [-t MS] [-b WASM] [--store SPEC]",
+  description: [
+    "Compiles every assembly/**/*.test.ts (debug build: asserts kept, source map), validates every fixture,",
+    "then calls each exported function whose name starts with `test` in a fresh plugin instance, with a",
+    "recording Teleport API (getLatestAPIRequest) and a fresh token store. Prints the plugin's trace lines,",
+    "each test's result and time, and a summary. Exits with 0 only when every test passed.",
+  ].join("\n"),
+  options: {
+    fixtures: {
+      type: "string",
+      short: "f",
+      valueName: "DIR",
+      default: "fixtures",
+      description: "The fixtures folder.",
+    },
+    concurrency: {
+      type: "string",
+      short: "c",
+      valueName: "N",
+      default: "1",
+      description: "Tests run at once.",
+    },
+    timeout: {
+      type: "string",
+      short: "t",
+      valueName: "MS",
+      default: String(DEFAULT_TEST_TIMEOUT_MS),
+      description: "Limit of one test in milliseconds.",
+    },
+    prebuilt: {
+      type: "string",
+      short: "b",
+      valueName: "WASM",
+      description: "Run the tests exported by this .wasm instead of compiling.",
+    },
+    store: {
+      type: "string",
+      valueName: "SPEC",
+      default: "memory",
+      description: `Token store for the tests: ${TOKEN_STORE_SPEC_FORMS}.`,
+    },
+    dir: {
+      type: "string",
+      short: "d",
+      valueName: "DIR",
+      default: ".",
+      description: "The plugin project folder.",
+    },
+  },
+  async run(args) {
+    if (args.positionals.length > 0) throw new UsageError(`unexpected argument '${args.positionals[0]}'`);
+    const concurrency = integerOption(args, "concurrency") ?? 1;
+    const timeoutMs = integerOption(args, "timeout") ?? DEFAULT_TEST_TIMEOUT_MS;
+    console.log("teleport-plugin-framework tests");
+    let currentFile: string | undefined;
+    const onEvent = (event: TestEvent) => {
+      if (event.kind === "compiled") {
+        if (event.diagnostics) console.error(event.diagnostics);
+        console.log(`compiled ${event.file} (${(event.millis / 1000).toFixed(2)} s)`);
+        return;
+      }
+      if (event.result.file !== currentFile) {
+        currentFile = event.result.file;
+        console.log(`\n${currentFile}`);
+      }
+      for (const line of formatTestResult(event.result)) console.log(line);
+    };
+    try {
+      const summary = await runPluginTests({
+        projectDir: stringOption(args, "dir") ?? ".",
+        fixturesDir: stringOption(args, "fixtures"),
+        concurrency,
+        timeoutMs,
+        prebuiltWasm: stringOption(args, "prebuilt"),
+        store: stringOption(args, "store"),
+        onEvent,
+      });
+      console.log("");
+      if (summary.results.length === 0) {
+        throw new UsageError(
+          "no tests found",
+          "export a function whose name starts with `test` from an assembly/*.test.ts file",
+        );
+      }
+      console.log(formatSummary(summary));
+      if (summary.failed > 0) return 1;
+      console.log("Success!");
+      return 0;
+    } catch (e) {
+      if (e instanceof CompileError) {
+        console.error(e.diagnostics);
+        throw new UsageError("the tests do not compile", "fix the errors above and run the tests again");
+      }
+      if (e instanceof FixtureError) throw new UsageError(e.message, "fix the fixture; no test was run");
+      throw e;
+    }
+  },
+};

@@ -1,0 +1,189 @@
+/**
+ * The plugin test runner behind `teleport-plugin-framework test`.
+ *
+ * A run (1) loads and validates every fixture, (2) compiles every `assembly/**\/*.test.ts` as its own
+ * debug module (asserts kept, source map) or takes a prebuilt `.wasm`, then (3) calls every exported
+ * function whose name starts with `test`, each in a fresh plugin instance of the worker pool with the
+ * production traits, except that the Teleport API is a recording mock and the token store is opened anew
+ * for each test. Fresh instances and state per test keep tests independent of each other and of their order.
+ *
+ * @example
+ * ```ts ignore
+ * import { runPluginTests } from "./runner.ts";
+ * const summary = await runPluginTests({ projectDir: "./my-plugin" });
+ * console.log(`${summary.passed} passed, ${summary.failed} failed`);
+ * ```
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { getLogger } from "@logtape/logtape";
+import { compileAssemblyScript } from "../asc/compiler.ts";
+import { inspectWasm } from "../interop/wasm_binary.ts";
+import { ExecutionContextPool } from "../pool/pool.ts";
+import { PluginAbortError, PluginTrapError, TimeoutError } from "../pool/errors.ts";
+import { AssemblyScriptEnv, PluginExports, Store, TeleportApi, Testing } from "../../traits/mod.ts";
+import { openTokenStore } from "../store/open.ts";
+import { RecordingTeleportClient } from "../api/record.ts";
+import { ROOT_CATEGORY } from "../log.ts";
+import { discoverTestFiles } from "./discover.ts";
+import { loadFixtures } from "./fixtures.ts";
+import type { TestEvent, TestFailure, TestResult, TestRunSummary } from "./results.ts";
+import { SourceMapIndex } from "./source_map.ts";
+
+/** Options for {@linkcode runPluginTests}. */
+export interface PluginTestOptions {
+  /** The plugin project folder. */
+  projectDir: string;
+  /** The fixtures folder. Default `<projectDir>/fixtures`. */
+  fixturesDir?: string;
+  /** How many tests run at once, each on its own instance. Default 1. */
+  concurrency?: number;
+  /** Limit of one test function in milliseconds; a test running longer fails and is stopped. Default 5000. */
+  timeoutMs?: number;
+  /** Run the tests exported by this prebuilt `.wasm` instead of compiling the test files. */
+  prebuiltWasm?: string;
+  /** Token store spec (`memory`, `kv:PATH`, `redis://...`), opened anew for each test. Default `memory`. */
+  store?: string;
+  /** Called with progress as compiles and tests finish. */
+  onEvent?: (event: TestEvent) => void;
+}
+
+/** A compiled test module and where it came from. */
+interface TestModule {
+  file: string;
+  binary: Uint8Array;
+  sourceMap?: SourceMapIndex;
+  tests: string[];
+}
+
+/** Default limit of one test function, in milliseconds. */
+export const DEFAULT_TEST_TIMEOUT_MS = 5000;
+
+// Trace lines reach the caller through the results; the pool's own log of them would print each twice.
+const quietPoolLogger = getLogger([`${ROOT_CATEGORY}.plugin-tests`]);
+
+/**
+ * Runs a plugin project's tests and resolves to the summary; it rejects, before any test runs, with a
+ * `FixtureError` (naming file and field path) for an invalid fixture and with a `CompileError` (carrying
+ * asc's diagnostics) for a test file that does not compile.
+ */
+export async function runPluginTests(options: PluginTestOptions): Promise<TestRunSummary> {
+  const fixtures = await loadFixtures(options.fixturesDir ?? join(options.projectDir, "fixtures"));
+  const compileStarted = performance.now();
+  const modules = options.prebuiltWasm === undefined
+    ? await compileTestModules(options)
+    : [await prebuiltModule(options.prebuiltWasm)];
+  const compileMillis = performance.now() - compileStarted;
+
+  const jobs = modules.flatMap((module) => module.tests.map((name) => ({ module, name })));
+  const results: TestResult[] = new Array(jobs.length);
+  const runStarted = performance.now();
+  let next = 0;
+  const lane = async () => {
+    while (next < jobs.length) {
+      const index = next++;
+      const { module, name } = jobs[index];
+      results[index] = await runTest(module, name, fixtures, options);
+      options.onEvent?.({ kind: "finished", result: results[index] });
+    }
+  };
+  const lanes = Math.max(1, Math.min(options.concurrency ?? 1, jobs.length));
+  await Promise.all(Array.from({ length: lanes }, lane));
+  const failed = results.filter((r) => r.failure).length;
+  return {
+    results,
+    passed: results.length - failed,
+    failed,
+    compileMillis,
+    runMillis: performance.now() - runStarted,
+  };
+}
+
+async function compileTestModules(options: PluginTestOptions): Promise<TestModule[]> {
+  const modules: TestModule[] = [];
+  for (const file of await discoverTestFiles(options.projectDir)) {
+    const result = await compileAssemblyScript({
+      entries: [file],
+      baseDir: options.projectDir,
+      target: "debug",
+    });
+    options.onEvent?.({ kind: "compiled", file, millis: result.millis, diagnostics: result.diagnostics });
+    modules.push({
+      file,
+      binary: result.binary,
+      sourceMap: result.sourceMap === undefined ? undefined : new SourceMapIndex(result.sourceMap),
+      tests: testExports(result.binary),
+    });
+  }
+  return modules;
+}
+
+async function prebuiltModule(path: string): Promise<TestModule> {
+  const binary = await Deno.readFile(path);
+  return { file: path, binary, tests: testExports(binary) };
+}
+
+/** Exported functions named `test...`, in export order. */
+function testExports(binary: Uint8Array): string[] {
+  return inspectWasm(binary).exports
+    .filter((e) => e.kind === "function" && e.name.startsWith("test"))
+    .map((e) => e.name);
+}
+
+async function runTest(
+  module: TestModule,
+  name: string,
+  fixtures: ReadonlyMap<number, Uint8Array>,
+  options: PluginTestOptions,
+): Promise<TestResult> {
+  const traces: string[] = [];
+  const api = new RecordingTeleportClient();
+  const store = await openTokenStore(options.store ?? "memory");
+  let pool: ExecutionContextPool<Record<string, { params: readonly []; result: "void" }>> | undefined;
+  const started = performance.now();
+  let failure: TestFailure | undefined;
+  try {
+    pool = await ExecutionContextPool.create({
+      plugin: module.binary,
+      traits: [
+        new AssemblyScriptEnv({ onTrace: (line) => traces.push(line) }),
+        new Store(store),
+        new TeleportApi(api),
+        new Testing({ fixtures, latestApiRequest: () => api.latest()?.bytes }),
+        new PluginExports({ [name]: { params: [], result: "void" } } as const),
+      ],
+      timeout: options.timeoutMs ?? DEFAULT_TEST_TIMEOUT_MS,
+      logger: quietPoolLogger,
+    });
+    await pool.execute(name);
+  } catch (error) {
+    failure = describeFailure(error, module);
+  } finally {
+    await pool?.close();
+    await store.close();
+    await api.close();
+  }
+  return { file: module.file, name, millis: performance.now() - started, traces, failure };
+}
+
+function describeFailure(error: unknown, module: TestModule): TestFailure {
+  if (error instanceof PluginAbortError) {
+    return {
+      kind: "assert",
+      message: error.abortMessage || "abort() called without a message",
+      location: error.file ? `${error.file}:${error.line}:${error.column}` : undefined,
+    };
+  }
+  if (error instanceof PluginTrapError) {
+    return {
+      kind: "trap",
+      message: `WebAssembly trap: ${error.trap}`,
+      location: module.sourceMap?.locate(error.wasmStack) ?? error.wasmStack[0],
+    };
+  }
+  if (error instanceof TimeoutError) {
+    return { kind: "timeout", message: `timed out after ${error.timeoutMs} ms (does it loop forever?)` };
+  }
+  return { kind: "error", message: error instanceof Error ? error.message : String(error) };
+}
