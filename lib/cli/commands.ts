@@ -9,6 +9,7 @@ import { newCommand } from "./new.ts";
 import { fixturesGenerateCommand, fixturesListTemplatesCommand } from "./fixtures.ts";
 import { buildCommand } from "./build.ts";
 import { testCommand } from "./test.ts";
+import { demoCommand } from "./demo.ts";
 
 /** Every command the CLI offers. */
 export const commands: readonly Command[] = [
@@ -18,4 +19,5 @@ export const commands: readonly Command[] = [
   testCommand,
   buildCommand,
   genCommand,
+  demoCommand,
 ];

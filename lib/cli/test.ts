@@ -7,7 +7,7 @@ import { CompileError } from "../asc/compiler.ts";
 import { FixtureError } from "../proto/fixture_json.ts";
 import { TOKEN_STORE_SPEC_FORMS } from "../store/open.ts";
 import { formatSummary, formatTestResult, type TestEvent } from "../testing/results.ts";
-import { DEFAULT_TEST_TIMEOUT_MS, runPluginTests } from "../testing/runner.ts";
+import { DEFAULT_TEST_TIMEOUT_MS, type PluginTestOptions, runPluginTests } from "../testing/runner.ts";
 import { type Command, integerOption, stringOption, UsageError } from "./command.ts";
 
 /** The `test` command. */
@@ -26,8 +26,7 @@ export const testCommand: Command = {
       type: "string",
       short: "f",
       valueName: "DIR",
-      default: "fixtures",
-      description: "The fixtures folder.",
+      description: "The fixtures folder (default: fixtures/ of the project).",
     },
     concurrency: {
       type: "string",
@@ -65,50 +64,55 @@ export const testCommand: Command = {
   },
   async run(args) {
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument '${args.positionals[0]}'`);
-    const concurrency = integerOption(args, "concurrency") ?? 1;
-    const timeoutMs = integerOption(args, "timeout") ?? DEFAULT_TEST_TIMEOUT_MS;
-    console.log("teleport-plugin-framework tests");
-    let currentFile: string | undefined;
-    const onEvent = (event: TestEvent) => {
-      if (event.kind === "compiled") {
-        if (event.diagnostics) console.error(event.diagnostics);
-        console.log(`compiled ${event.file} (${(event.millis / 1000).toFixed(2)} s)`);
-        return;
-      }
-      if (event.result.file !== currentFile) {
-        currentFile = event.result.file;
-        console.log(`\n${currentFile}`);
-      }
-      for (const line of formatTestResult(event.result)) console.log(line);
-    };
-    try {
-      const summary = await runPluginTests({
-        projectDir: stringOption(args, "dir") ?? ".",
-        fixturesDir: stringOption(args, "fixtures"),
-        concurrency,
-        timeoutMs,
-        prebuiltWasm: stringOption(args, "prebuilt"),
-        store: stringOption(args, "store"),
-        onEvent,
-      });
-      console.log("");
-      if (summary.results.length === 0) {
-        throw new UsageError(
-          "no tests found",
-          "export a function whose name starts with `test` from an assembly/*.test.ts file",
-        );
-      }
-      console.log(formatSummary(summary));
-      if (summary.failed > 0) return 1;
-      console.log("Success!");
-      return 0;
-    } catch (e) {
-      if (e instanceof CompileError) {
-        console.error(e.diagnostics);
-        throw new UsageError("the tests do not compile", "fix the errors above and run the tests again");
-      }
-      if (e instanceof FixtureError) throw new UsageError(e.message, "fix the fixture; no test was run");
-      throw e;
-    }
+    return await runTestsAndReport({
+      projectDir: stringOption(args, "dir") ?? ".",
+      fixturesDir: stringOption(args, "fixtures"),
+      concurrency: integerOption(args, "concurrency") ?? 1,
+      timeoutMs: integerOption(args, "timeout") ?? DEFAULT_TEST_TIMEOUT_MS,
+      prebuiltWasm: stringOption(args, "prebuilt"),
+      store: stringOption(args, "store"),
+    });
   },
 };
+
+/**
+ * Runs a project's tests and prints the report: compile times, each test's trace lines and result, the
+ * summary. Resolves to the exit code: 0 only when every test passed.
+ */
+export async function runTestsAndReport(options: Omit<PluginTestOptions, "onEvent">): Promise<number> {
+  console.log("teleport-plugin-framework tests");
+  let currentFile: string | undefined;
+  const onEvent = (event: TestEvent) => {
+    if (event.kind === "compiled") {
+      if (event.diagnostics) console.error(event.diagnostics);
+      console.log(`compiled ${event.file} (${(event.millis / 1000).toFixed(2)} s)`);
+      return;
+    }
+    if (event.result.file !== currentFile) {
+      currentFile = event.result.file;
+      console.log(`\n${currentFile}`);
+    }
+    for (const line of formatTestResult(event.result)) console.log(line);
+  };
+  try {
+    const summary = await runPluginTests({ ...options, onEvent });
+    console.log("");
+    if (summary.results.length === 0) {
+      throw new UsageError(
+        "no tests found",
+        "export a function whose name starts with `test` from an assembly/*.test.ts file",
+      );
+    }
+    console.log(formatSummary(summary));
+    if (summary.failed > 0) return 1;
+    console.log("Success!");
+    return 0;
+  } catch (e) {
+    if (e instanceof CompileError) {
+      console.error(e.diagnostics);
+      throw new UsageError("the tests do not compile", "fix the errors above and run the tests again");
+    }
+    if (e instanceof FixtureError) throw new UsageError(e.message, "fix the fixture; no test was run");
+    throw e;
+  }
+}
