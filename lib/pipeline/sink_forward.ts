@@ -44,6 +44,7 @@ export class ForwardSink implements Sink {
   readonly description: string;
   readonly #options: ForwardSinkOptions;
   #client: FluentClient | undefined;
+  #onSocketError: ((error: Error) => void) | undefined;
 
   constructor(options: ForwardSinkOptions) {
     this.#options = options;
@@ -67,14 +68,17 @@ export class ForwardSink implements Sink {
     const guard = new Promise<"timeout">((resolve) =>
       timer = setTimeout(() => resolve("timeout"), ackTimeout + 5_000)
     );
+    // A connection error also leaves emits pending (the client queues them for a reconnect): fail fast instead.
+    const socketFailed = new Promise<never>((_, reject) => this.#onSocketError = reject);
     let failure: unknown;
     try {
-      const outcome = await Promise.race([Promise.all(emits), guard]);
+      const outcome = await Promise.race([Promise.all(emits), guard, socketFailed]);
       if (outcome === "timeout") failure = new Error(`no acknowledgement within ${ackTimeout + 5_000} ms`);
     } catch (error) {
       failure = error;
     } finally {
       clearTimeout(timer);
+      this.#onSocketError = undefined;
     }
     if (failure === undefined) return;
     await this.#reset();
@@ -102,9 +106,11 @@ export class ForwardSink implements Sink {
       ack: { ackTimeout: this.#options.ackTimeoutMs ?? 10_000 },
       socket: { host, port, ...(tls ? { tls: { ...tls, servername: host } } : {}) },
     });
-    // Without a listener, socket errors would be thrown as unhandled "error" events; failed writes are
-    // reported by write() anyway, so the details only go to the debug log.
-    client.socketOn(FluentSocketEvent.ERROR, (error: Error) => log.debug("socket error: {error}", { error }));
+    // Without a listener, socket errors would be thrown as unhandled "error" events; write() reports them.
+    client.socketOn(FluentSocketEvent.ERROR, (error: Error) => {
+      log.debug("socket error: {error}", { error });
+      this.#onSocketError?.(error);
+    });
     return client;
   }
 
