@@ -44,7 +44,7 @@ function at(bytes: Uint8Array, ...path: number[]): bigint | Uint8Array {
   let current: bigint | Uint8Array = bytes;
   for (const number of path) {
     assert.ok(current instanceof Uint8Array, `field ${number}: parent is not a message`);
-    const field = readFields(current).find((f) => f.number === number);
+    const field: Wire | undefined = readFields(current).find((f) => f.number === number);
     assert.ok(field, `field ${path.join(".")} is missing (stopped at ${number})`);
     current = field.value;
   }

@@ -270,7 +270,7 @@ export class ProtoCodec {
       Metadata: { ...metadata, Name: metadata.Name ?? "" },
       Spec: { ...spec, Target: spec.Target ?? {} },
     };
-    for (const holder of [lock.Metadata, lock.Spec] as { [key: string]: unknown }[]) {
+    for (const holder of [lock.Metadata, lock.Spec] as unknown as { [key: string]: unknown }[]) {
       for (const key of ["Expires", "CreatedAt"]) {
         const ts = holder[key] as Partial<Timestamp> | undefined;
         if (ts) holder[key] = { seconds: ts.seconds ?? 0n, nanos: ts.nanos ?? 0 };

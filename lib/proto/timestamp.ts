@@ -9,13 +9,16 @@
  * @module
  */
 
-/** A `google.protobuf.Timestamp`: whole seconds since 1970-01-01T00:00:00Z and a forward nanosecond fraction. */
-export interface Timestamp {
+/**
+ * A `google.protobuf.Timestamp`: whole seconds since 1970-01-01T00:00:00Z and a forward nanosecond fraction.
+ * (A type alias, not an interface, so that it is a valid `ProtoMessage` field value.)
+ */
+export type Timestamp = {
   /** Seconds since the Unix epoch (negative before 1970). */
   seconds: bigint;
   /** Fraction of the second in nanoseconds, 0 to 999,999,999. */
   nanos: number;
-}
+};
 
 /** Seconds of Go's zero time `0001-01-01T00:00:00Z`, which Teleport uses for unset non-nullable times. */
 export const ZERO_TIME_SECONDS = -62135596800n;
