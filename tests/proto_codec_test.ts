@@ -158,6 +158,28 @@ Deno.test("hand-built user.login bytes (Teleport's numbering) decode field by fi
   assert.deepEqual(codec.oneOfMember(event)?.name, "UserLogin");
 });
 
+Deno.test("cert.create: nested Identity, LabelValues traits and Go's zero time on the wire", () => {
+  const bytes = codec.encodeEvent({
+    CertificateCreate: {
+      CertificateType: "user",
+      Identity: {
+        User: "teleport-admin",
+        Traits: { Values: { logins: { Values: ["root", "ubuntu"] } } },
+        PreviousIdentityExpires: parseRfc3339("0001-01-01T00:00:00Z"),
+        ClientIP: "1.2.3.4",
+      },
+    },
+  });
+  assert.equal(text(at(bytes, 68, 2)), "user", "CertificateCreate is member 68; CertificateType is 2");
+  assert.equal(text(at(bytes, 68, 3, 1)), "teleport-admin");
+  assert.equal(text(at(bytes, 68, 3, 11, 1, 1)), "logins", "Traits(11) -> Values(1) map entry key");
+  const logins = readFields(at(bytes, 68, 3, 11, 1, 2) as Uint8Array).map((f) => text(f.value));
+  assert.deepEqual(logins, ["root", "ubuntu"], "entry value: StringValues.Values(1)");
+  const seconds = at(bytes, 68, 3, 23, 1) as bigint;
+  assert.equal(BigInt.asIntN(64, seconds), -62135596800n, "zero time as a negative 64-bit varint");
+  assert.equal(text(at(bytes, 68, 3, 18)), "1.2.3.4");
+});
+
 Deno.test("64-bit integers round-trip exactly at their extremes, as bigint", () => {
   const uint64Max = 2n ** 64n - 1n;
   const int64Min = -(2n ** 63n);
