@@ -9,7 +9,7 @@ import protobuf from "protobufjs";
 import { eventTypeInfo } from "../events/catalog.ts";
 import { bundledSchema } from "../proto/schema.ts";
 import { isJsonObject, jsonEqual, type JsonObject, type JsonValue, parseJsonLossless } from "./json.ts";
-import { ConversionError, encodeNodes, type MessagePlan, PlanCompiler, renderNodes } from "./plan.ts";
+import { ConversionError, encodeMessage, type MessagePlan, PlanCompiler, renderNodes } from "./plan.ts";
 import { WireWriter } from "./wire_writer.ts";
 
 /** Thrown for input that cannot be handled at all (not a JSON object) or an unusable plugin result. */
@@ -189,7 +189,7 @@ export class TeleportJsonCodec {
     const writer = this.#writer;
     try {
       writer.uint32(member.tag).fork();
-      encodeNodes(this.#plans.plan(member.type).nodes, object, writer, "");
+      encodeMessage(this.#plans.plan(member.type), object, writer, "");
       writer.ldelim();
       return writer.finish();
     } catch (e) {

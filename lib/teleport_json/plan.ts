@@ -37,6 +37,8 @@ export interface LeafPlan {
   readonly name: string;
   /** JSON key; `null` when the field never appears in JSON (jsontag `-`, or shadowed under Go's rules). */
   key: string | null;
+  /** Index of the field's value in {@linkcode MessagePlan.slots} order; -1 when it has no key. */
+  slot: number;
   /** Writes a present, non-null JSON value (tag included; proto3 defaults of singular scalars left out). */
   readonly write: (writer: Writer, value: JsonValue, path: string) => void;
   /** Writes what gogoproto writes when the key is absent (non-nullable messages and times), if anything. */
@@ -62,23 +64,38 @@ export interface MessagePlan {
   readonly type: protobuf.Type;
   /** Fields in declaration (Go struct) order; embedded ones nest their own nodes. */
   readonly nodes: readonly PlanNode[];
+  /** Slot of each JSON key in the values array {@linkcode encodeMessage} fills (visible leaves only). */
+  readonly slots: ReadonlyMap<string, number>;
 }
 
-/** Writes `object` as the fields of a message planned by `nodes` (no tag or length of its own). */
-export function encodeNodes(
+/**
+ * Writes `object` as the fields of a message planned by `plan` (no tag or length of its own). The object's keys
+ * are read once, in one pass, into slots: cheaper than looking up every field the schema has by name.
+ */
+export function encodeMessage(plan: MessagePlan, object: JsonObject, writer: Writer, path: string): void {
+  const slots = plan.slots;
+  const values: (JsonValue | undefined)[] = new Array(slots.size);
+  for (const key in object) {
+    const slot = slots.get(key);
+    if (slot !== undefined) values[slot] = object[key];
+  }
+  writeNodes(plan.nodes, values, writer, path);
+}
+
+function writeNodes(
   nodes: readonly PlanNode[],
-  object: JsonObject,
+  values: (JsonValue | undefined)[],
   writer: Writer,
   path: string,
-): void {
+) {
   for (const node of nodes) {
     if (node.kind === "embed") {
       writer.uint32(node.tag).fork();
-      encodeNodes(node.nodes, object, writer, path);
+      writeNodes(node.nodes, values, writer, path);
       writer.ldelim();
       continue;
     }
-    const value = node.key === null ? undefined : object[node.key];
+    const value = node.slot < 0 ? undefined : values[node.slot];
     if (value === undefined || value === null) node.writeAbsent?.(writer);
     else node.write(writer, value, path);
   }
@@ -620,12 +637,18 @@ export class PlanCompiler {
     let plan = this.#plans.get(type);
     if (plan === undefined) {
       const nodes: PlanNode[] = [];
-      plan = { type, nodes };
+      const slots = new Map<string, number>();
+      plan = { type, nodes, slots };
       // Registered before compiling so that self-referencing types resolve to this (still filling) plan.
       this.#plans.set(type, plan);
       const candidates: Candidate[] = [];
       nodes.push(...this.#compileNodes(type, 0, candidates, new Set([type])));
       applyGoVisibility(candidates);
+      for (const { leaf } of candidates) {
+        if (leaf.key === null) continue;
+        leaf.slot = slots.size;
+        slots.set(leaf.key, leaf.slot);
+      }
     }
     return plan;
   }
@@ -674,6 +697,7 @@ export class PlanCompiler {
       kind: "leaf",
       name: field.name,
       key,
+      slot: -1,
       write(writer, value, path) {
         if (!codec.isDefault(value)) codec.write(writer.uint32(tag), value, path, keyName);
       },
@@ -701,6 +725,7 @@ export class PlanCompiler {
       kind: "leaf",
       name: field.name,
       key,
+      slot: -1,
       write(writer, value, path) {
         if (!isJsonObject(value)) return fail(path, keyName, "an object", value);
         for (const entryKey in value) {
@@ -763,11 +788,11 @@ export class PlanCompiler {
       (writer, value, path, key) => {
         if (!isJsonObject(value)) return fail(path, key, "an object", value);
         writer.fork();
-        encodeNodes(planOf().nodes, value, writer, `${path}${key}.`);
+        encodeMessage(planOf(), value, writer, `${path}${key}.`);
         writer.ldelim();
       },
       (decoded) => renderNodes(planOf().nodes, decoded, {}),
-      (writer) => encodeNodes(planOf().nodes, EMPTY as JsonObject, writer, ""),
+      (writer) => encodeMessage(planOf(), EMPTY as JsonObject, writer, ""),
       () => renderNodes(planOf().nodes, EMPTY, {}),
     );
   }
@@ -787,6 +812,7 @@ function compileRepeated(
     kind: "leaf",
     name: field.name,
     key,
+    slot: -1,
     write(writer, value, path) {
       if (!Array.isArray(value)) return fail(path, keyName, "an array", value);
       if (value.length === 0) return;
