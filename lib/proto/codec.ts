@@ -5,7 +5,8 @@
  *
  * Messages are plain objects keyed by the `.proto` field names ({@linkcode ProtoMessage}):
  * 64-bit integers are `bigint` (numbers and decimal strings are accepted on encode), enums are numbers (names
- * are accepted on encode), bytes are `Uint8Array`, maps are objects, and unset fields are absent.
+ * are accepted on encode), bytes are `Uint8Array`, maps are objects, and unset fields are absent (proto3
+ * defaults are not on the wire: a decoded Timestamp with zero nanos is `{ seconds }`).
  * Encoding validates every value and names the offending field path; it never coerces silently.
  *
  * Unknown fields: protobufjs drops fields and OneOf members the schema lacks when it decodes. So the host
