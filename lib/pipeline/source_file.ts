@@ -37,7 +37,7 @@ export interface FileSourceOptions {
   follow?: boolean;
   /** How often to look for new data while following, in milliseconds. Default 250. */
   pollIntervalMs?: number;
-  /** Bytes read per system call (records of one read form one chunk). Default 256 KiB. */
+  /** Bytes read per system call (records of one read form one chunk). Default 1 MiB. */
   readSize?: number;
 }
 
@@ -83,7 +83,7 @@ export class FileSource implements Source<FilePosition> {
     this.#start = start;
     this.#follow = options.follow ?? true;
     this.#pollIntervalMs = options.pollIntervalMs ?? 250;
-    this.#readSize = options.readSize ?? 256 * 1024;
+    this.#readSize = options.readSize ?? 1024 * 1024;
     this.description = `file:${path}`;
   }
 
