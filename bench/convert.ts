@@ -1,6 +1,7 @@
 /**
  * Per-event cost of the Teleport JSON converter on a ~900 B `session.start` line, side by side in one run:
- * plain `JSON.parse` + `JSON.stringify` (the floor of any JSON pipeline), `toEvent` (JSON -> events.OneOf
+ * plain `JSON.parse` + `JSON.stringify` (the floor of any JSON pipeline), the anchor's protobufjs round trip of
+ * the same event in protobufjs's own JSON shape, `toEvent` (JSON -> events.OneOf
  * bytes), and `toEvent` + `renderEvent` for the three plugin outcomes: the same bytes back (forwarded verbatim),
  * equivalent bytes re-encoded by the plugin (decoded and compared), and a changed field (re-rendered, unknown
  * keys kept).
@@ -83,11 +84,18 @@ export function run(): Promise<string> {
   const codec = new TeleportJsonCodec();
   const { oneOf } = bundledSchema();
   const first = codec.toEvent(SAMPLE_LINE);
-  const equivalent = reencode(oneOf, first.bytes);
+  // Same event, different bytes: protobufjs's encoding plus a field the schema does not know (number 999).
+  const equivalent = new Uint8Array([...reencode(oneOf, first.bytes), 0xb8, 0x3e, 0x00]);
   const changed = reencode(oneOf, first.bytes, (event) => (event.TerminalSize = "120:40"));
 
+  // The anchor's host path: the same event as protobufjs-shaped JSON (proto field names, nested metadata).
+  const protoShaped = JSON.stringify(oneOf.toObject(oneOf.decode(first.bytes), { longs: Number }));
   const rows = [
     measure("JSON.parse + JSON.stringify (floor)", () => JSON.stringify(JSON.parse(SAMPLE_LINE))),
+    measure("protobufjs-shaped JSON: parse + encode + decode + stringify", () => {
+      const bytes = oneOf.encode(JSON.parse(protoShaped)).finish();
+      return JSON.stringify(oneOf.toObject(oneOf.decode(bytes), { longs: Number }));
+    }),
     measure("toEvent (JSON -> OneOf bytes)", () => codec.toEvent(SAMPLE_LINE)),
     measure(
       "toEvent + renderEvent, same bytes back",
