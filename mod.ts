@@ -35,6 +35,7 @@ export {
 } from "./lib/teleport_json/json.ts";
 export { configureLogging, logger, type LoggingOptions, ROOT_CATEGORY } from "./lib/log.ts";
 export { VERSION } from "./lib/version.ts";
+export * from "./lib/pipeline/mod.ts";
 export type { TokenStore } from "./lib/store/types.ts";
 export type { TeleportClient } from "./lib/api/types.ts";
 export { MAX_TTL_SECONDS, TokenStoreArgumentError } from "./lib/store/validate.ts";
