@@ -1,7 +1,9 @@
 /**
- * The `file:PATH` source: Teleport's file audit log, either a directory of `*.log` JSON-lines files read in
- * name order (Teleport names them by date, so name order is time order) or one file. Reads from the start or
- * from the saved position, then follows new lines and new files by polling.
+ * The `file:PATH` source: Teleport's file audit log, either the directory holding its dated `*.log` JSON-lines
+ * files, read in name order (Teleport names them by date, so name order is time order; symbolic links such as
+ * Teleport's `events.log` are skipped), or one file. Reads from the start or from the saved position, then
+ * follows new lines and new files by polling (a poll costs one `read` and, at the end of a file, one `stat`
+ * and one directory listing, so it needs no file-system watcher).
  *
  * @module
  */
@@ -236,7 +238,9 @@ export class FileSource implements Source<FilePosition> {
   async #listLogFiles(): Promise<string[]> {
     const names: string[] = [];
     for await (const entry of Deno.readDir(this.#path)) {
-      if (entry.name.endsWith(".log") && (entry.isFile || entry.isSymlink)) names.push(entry.name);
+      // Symbolic links are skipped: Teleport keeps one (`events.log`) pointing at the current file, which
+      // would otherwise be read twice.
+      if (entry.name.endsWith(".log") && entry.isFile) names.push(entry.name);
     }
     // Code-unit order, not locale order: Teleport's date-stamped names must sort the same everywhere.
     return names.sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
