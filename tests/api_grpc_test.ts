@@ -214,3 +214,17 @@ Deno.test("an invalid lock is rejected before anything is sent", async () => {
     await api.close();
   }
 });
+
+Deno.test("bad client options are refused before any connection is made", async () => {
+  await using certs = await createTestCertificates();
+  const identityFile = `${certs.dir}/identity`;
+  await writeIdentityFile(identityFile, certs.clientKey, certs.clientCert, certs.caCert);
+  const identity = await readIdentityFile(identityFile);
+  assert.throws(() => new TeleportGrpcClient({ address: "127.0.0.1:1", identity, timeoutMs: 0 }), {
+    name: "RangeError",
+    message: "Teleport gRPC client: timeoutMs must be a whole number >= 1, got 0",
+  });
+  assert.throws(() => new TeleportGrpcClient({ address: "127.0.0.1:1", identity, retries: -1 }), {
+    message: "Teleport gRPC client: retries must be a whole number >= 0, got -1",
+  });
+});

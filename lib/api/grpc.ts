@@ -93,6 +93,10 @@ export class TeleportGrpcClient implements TeleportClient {
   readonly #closing = new AbortController();
 
   constructor(options: TeleportGrpcClientOptions) {
+    // Checked before the channel exists, so a bad option leaves nothing open.
+    this.#timeoutMs = wholeNumber("timeoutMs", options.timeoutMs ?? 10_000, 1);
+    this.#retries = wholeNumber("retries", options.retries ?? 3, 0);
+    this.#retryDelayMs = wholeNumber("retryDelayMs", options.retryDelayMs ?? 250, 0);
     const { identity } = options;
     const serverName = options.serverName ?? TELEPORT_API_DOMAIN;
     // grpc-js needs Node Buffers; Deno rejects an IP address as TLS server name, hence the override.
@@ -109,9 +113,6 @@ export class TeleportGrpcClient implements TeleportClient {
     this.#codec = options.codec ?? bundledCodec();
     this.#upsertLock = authServiceDefinition().UpsertLock;
     this.#now = options.now ?? Date.now;
-    this.#timeoutMs = options.timeoutMs ?? 10_000;
-    this.#retries = options.retries ?? 3;
-    this.#retryDelayMs = options.retryDelayMs ?? 250;
   }
 
   /** Validates the lock and sends it to `UpsertLock`; resolves when Teleport accepted it. */
@@ -135,6 +136,7 @@ export class TeleportGrpcClient implements TeleportClient {
         return await this.#unary(method, request);
       } catch (error) {
         const { code, details } = statusOf(error);
+        // Retrying is safe: UpsertLock replaces the lock of the same name, so a repeat changes nothing.
         if (!RETRYABLE.has(code) || attempt > this.#retries || this.#closing.signal.aborted) {
           throw new TeleportApiError(name, this.#address, code, details, attempt);
         }
@@ -168,6 +170,13 @@ export class TeleportGrpcClient implements TeleportClient {
       );
     });
   }
+}
+
+function wholeNumber(option: string, value: number, min: number): number {
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new RangeError(`Teleport gRPC client: ${option} must be a whole number >= ${min}, got ${value}`);
+  }
+  return value;
 }
 
 function statusOf(error: unknown): { code: number; details: string } {
