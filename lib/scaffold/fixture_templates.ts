@@ -151,8 +151,8 @@ function onlyKnownFields(type: protobuf.Type, sample: Record<string, unknown>): 
 }
 
 /**
- * Returns up to `limit` template names close to `wanted` (substring matches first, then by edit distance),
- * for "did you mean" hints.
+ * Returns up to `limit` template names close to `wanted`,
+ * for "did you mean" hints: names containing `wanted` or within a few edits of it, closest first.
  */
 export function closeTemplateNames(
   wanted: string,
@@ -160,15 +160,15 @@ export function closeTemplateNames(
   limit = 5,
 ): string[] {
   const query = wanted.toLowerCase().replace(/^events\./, "");
-  const scored = templates.map((t) => {
-    const bare = t.name.slice("events.".length);
-    const contains = bare.includes(query) || query.includes(bare) || t.eventType === wanted;
-    return { name: t.name, score: contains ? 0 : editDistance(query, bare) };
-  });
   const threshold = Math.max(2, Math.floor(query.length / 3));
-  return scored
-    .filter((s) => s.score <= threshold)
-    .sort((a, b) => a.score - b.score || a.name.localeCompare(b.name))
+  return templates
+    .map((t) => {
+      const bare = t.name.slice("events.".length);
+      const related = bare.includes(query) || query.includes(bare) || t.eventType === wanted;
+      return { name: t.name, related, distance: editDistance(query, bare) };
+    })
+    .filter((s) => s.related || s.distance <= threshold)
+    .sort((a, b) => a.distance - b.distance || a.name.localeCompare(b.name))
     .slice(0, limit)
     .map((s) => s.name);
 }
