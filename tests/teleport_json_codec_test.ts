@@ -267,3 +267,16 @@ Deno.test("forwarding: an Unknown whose raw Data the plugin replaced is forwarde
   const changed = edit(oneOf, parsed.bytes, (event) => (event.Data = redacted));
   assert.equal(bundled.renderEvent(parsed, changed), redacted);
 });
+
+Deno.test("forwarding: a time the plugin set beyond year 9999 is reported, not written", () => {
+  const parsed = bundled.toEvent(`{"event":"session.start","time":"2020-01-01T00:00:00Z"}`);
+  const changed = edit(oneOf, parsed.bytes, (event) => {
+    (event.Metadata as Record<string, unknown>).Time = { seconds: "253402300800" };
+  });
+  assert.throws(
+    () => bundled.renderEvent(parsed, changed),
+    (e) =>
+      e instanceof TeleportJsonError &&
+      /^plugin result cannot be rendered: time .* cannot be written/.test(e.message),
+  );
+});

@@ -14,6 +14,7 @@ import { WireWriter } from "./wire_writer.ts";
 
 /** Thrown for input that cannot be handled at all (not a JSON object) or an unusable plugin result. */
 export class TeleportJsonError extends Error {
+  /** Creates the error; `message` says what is wrong with the line or the plugin's result. */
   constructor(message: string) {
     super(message);
     this.name = "TeleportJsonError";
@@ -85,6 +86,12 @@ export class TeleportJsonCodec {
   readonly #unknown: Member;
   readonly #unknownKeys: UnknownKeys;
 
+  /**
+   * Builds a codec over a schema. Plans are compiled lazily, per message, on first use.
+   *
+   * @param options Schema, envelope type and type table; the defaults use the bundled schema and event catalog.
+   * @throws {TeleportJsonError} when the envelope has no oneof or no `Unknown` member.
+   */
   constructor(options: TeleportJsonCodecOptions = {}) {
     const root = options.root ?? bundledSchema().root;
     const name = options.oneOfType ?? "events.OneOf";
@@ -151,10 +158,15 @@ export class TeleportJsonCodec {
    *   new ones appended) and every other key kept as it was;
    * - a different member: the new event rendered entirely.
    *
-   * @throws {TeleportJsonError} when the bytes are not an `events.OneOf` holding an event.
+   * @throws {TeleportJsonError} when the bytes are not an `events.OneOf` holding an event, or hold a value that
+   * cannot be written as JSON (a time outside years 1-9999).
    */
   renderEvent(parsed: ParsedEvent, oneOfBytes: Uint8Array): string {
     if (sameBytes(parsed.bytes, oneOfBytes)) return parsed.line;
+    return rendering(() => this.#renderChanged(parsed, oneOfBytes));
+  }
+
+  #renderChanged(parsed: ParsedEvent, oneOfBytes: Uint8Array): string {
     const next = this.#decode(oneOfBytes);
     if (next.member.name !== parsed.member) {
       return JSON.stringify(this.#renderWhole(next.member, next.message));
@@ -175,8 +187,10 @@ export class TeleportJsonCodec {
 
   /** Renders an encoded `events.OneOf` as Teleport would write it (Go field order, no original to keep). */
   renderMessage(oneOfBytes: Uint8Array): string {
-    const { member, message } = this.#decode(oneOfBytes);
-    return JSON.stringify(this.#renderWhole(member, message));
+    return rendering(() => {
+      const { member, message } = this.#decode(oneOfBytes);
+      return JSON.stringify(this.#renderWhole(member, message));
+    });
   }
 
   /** The OneOf member that would carry events of `type`, or `undefined` when they would become Unknown. */
@@ -299,6 +313,18 @@ function unknownKeysOf(plan: MessagePlan): UnknownKeys {
     data: keyOf(plan.nodes, "Data"),
     dataField: "Data",
   };
+}
+
+/** Runs a rendering, reporting values Go could not write either (a time beyond year 9999) as TeleportJsonError. */
+function rendering(render: () => string): string {
+  try {
+    return render();
+  } catch (e) {
+    if (e instanceof ConversionError) {
+      throw new TeleportJsonError(`plugin result cannot be rendered: ${e.message}`);
+    }
+    throw e;
+  }
 }
 
 function parseObjectOr(text: unknown, fallback: JsonObject): JsonObject {

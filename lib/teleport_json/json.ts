@@ -16,6 +16,7 @@ export type JsonValue = null | boolean | number | string | RawJsonNumber | JsonV
 
 /** A parsed JSON object (key order is kept by JS objects for non-integer keys). */
 export interface JsonObject {
+  /** Any key, any JSON value. */
   [key: string]: JsonValue;
 }
 

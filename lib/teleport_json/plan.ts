@@ -19,6 +19,7 @@ import { formatRfc3339, parseRfc3339, type Timestamp, ZERO_TIME_SECONDS } from "
 
 /** Thrown when a JSON value does not fit its field; the message starts with the JSON key path. */
 export class ConversionError extends Error {
+  /** Creates the error; `message` names what did not fit, starting with the JSON key path. */
   constructor(message: string) {
     super(message);
     this.name = "ConversionError";
@@ -27,11 +28,13 @@ export class ConversionError extends Error {
 
 type Writer = WireWriter;
 /** A message as protobufjs decodes it: fields by proto name, absent ones undefined or proto3 defaults. */
-type Decoded = Record<string, unknown>;
+export type DecodedMessage = Record<string, unknown>;
+type Decoded = DecodedMessage;
 type LongLike = { low: number; high: number; unsigned?: boolean; toString(): string; toNumber(): number };
 
 /** A field that appears (or could appear) under its own key in the JSON object. */
 export interface LeafPlan {
+  /** Discriminates leaves from embedded messages. */
   readonly kind: "leaf";
   /** Proto field name (the property of decoded messages). */
   readonly name: string;
@@ -40,19 +43,24 @@ export interface LeafPlan {
   /** Index of the field's value in {@linkcode MessagePlan.slots} order; -1 when it has no key. */
   slot: number;
   /** Writes a present, non-null JSON value (tag included; proto3 defaults of singular scalars left out). */
-  readonly write: (writer: Writer, value: JsonValue, path: string) => void;
+  readonly write: (writer: WireWriter, value: JsonValue, path: string) => void;
   /** Writes what gogoproto writes when the key is absent (non-nullable messages and times), if anything. */
-  readonly writeAbsent: ((writer: Writer) => void) | undefined;
+  readonly writeAbsent: ((writer: WireWriter) => void) | undefined;
   /** The JSON value Go would write for a decoded field value, or `undefined` when omitempty leaves it out. */
   readonly render: (value: unknown) => JsonValue | undefined;
 }
 
 /** An embedded message (`embed=true`, empty jsontag): its fields are flattened into the parent object. */
 export interface EmbedPlan {
+  /** Discriminates embedded messages from leaves. */
   readonly kind: "embed";
+  /** Proto field name of the embedded message. */
   readonly name: string;
+  /** Its wire tag (field number, length-delimited). */
   readonly tag: number;
+  /** The embedded message type. */
   readonly type: protobuf.Type;
+  /** Its fields, flattened into the parent's JSON object. */
   readonly nodes: readonly PlanNode[];
 }
 
@@ -61,6 +69,7 @@ export type PlanNode = LeafPlan | EmbedPlan;
 
 /** The compiled conversion of one message type as a JSON object of its own. */
 export interface MessagePlan {
+  /** The planned message type. */
   readonly type: protobuf.Type;
   /** Fields in declaration (Go struct) order; embedded ones nest their own nodes. */
   readonly nodes: readonly PlanNode[];
@@ -72,7 +81,7 @@ export interface MessagePlan {
  * Writes `object` as the fields of a message planned by `plan` (no tag or length of its own). The object's keys
  * are read once, in one pass, into slots: cheaper than looking up every field the schema has by name.
  */
-export function encodeMessage(plan: MessagePlan, object: JsonObject, writer: Writer, path: string): void {
+export function encodeMessage(plan: MessagePlan, object: JsonObject, writer: WireWriter, path: string): void {
   const slots = plan.slots;
   const values: (JsonValue | undefined)[] = new Array(slots.size);
   for (const key in object) {
@@ -102,7 +111,11 @@ function writeNodes(
 }
 
 /** Renders a decoded message planned by `nodes` into `out`, in Go's field order. */
-export function renderNodes(nodes: readonly PlanNode[], message: Decoded, out: JsonObject): JsonObject {
+export function renderNodes(
+  nodes: readonly PlanNode[],
+  message: DecodedMessage,
+  out: JsonObject,
+): JsonObject {
   for (const node of nodes) {
     if (node.kind === "embed") {
       renderNodes(node.nodes, (message[node.name] ?? EMPTY) as Decoded, out);
@@ -510,10 +523,15 @@ const TIME_CODEC = messageCodec(
   },
   (time) => {
     const seconds = time.seconds;
-    return formatRfc3339({
+    const parts = {
       seconds: typeof seconds === "number" ? seconds : (seconds as LongLike | undefined)?.toNumber() ?? 0,
       nanos: (time.nanos as number | undefined) ?? 0,
-    });
+    };
+    try {
+      return formatRfc3339(parts);
+    } catch (e) {
+      throw new ConversionError(`time ${JSON.stringify(parts)} cannot be written: ${(e as Error).message}`);
+    }
   },
   (writer) => writer.uint32(TIMESTAMP_SECONDS_TAG).int64(ZERO_TIME_BITS),
   () => GO_ZERO_TIME,

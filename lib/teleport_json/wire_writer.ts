@@ -9,7 +9,9 @@
 
 /** 64-bit two's complement bits as two unsigned 32-bit halves. */
 export interface LongBits {
+  /** Bits 0-31, as an unsigned 32-bit number. */
   readonly low: number;
+  /** Bits 32-63, as an unsigned 32-bit number. */
   readonly high: number;
 }
 
@@ -59,6 +61,7 @@ export class WireWriter {
   #position = 0;
   readonly #forks: number[] = [];
 
+  /** Creates a writer whose buffer starts at `initialSize` bytes, doubles as needed and is kept for reuse. */
   constructor(initialSize = 1024) {
     this.#buffer = new Uint8Array(initialSize);
   }
