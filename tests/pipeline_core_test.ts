@@ -157,6 +157,37 @@ Deno.test("the file source holds back a partial last line until its newline arri
   }
 });
 
+Deno.test("a single-file source follows its path to a new file after rotation by rename or a moved link", async () => {
+  const dir = await Deno.makeTempDir();
+  const controller = new AbortController();
+  const sink = new MemorySink();
+  try {
+    await Deno.writeTextFile(`${dir}/audit.log`, '{"id":"a1"}\n');
+    await Deno.symlink(`${dir}/audit.log`, `${dir}/current.log`);
+    const source = await FileSource.open({ path: `${dir}/current.log`, pollIntervalMs: 10 });
+    const run = runPipeline({ source, sink, signal: controller.signal, statusIntervalMs: 0 });
+    await waitFor(() => sink.lines.length === 1, "the first event");
+    // Rotation by rename: the old file gets a last line, then a new file takes the name.
+    await Deno.writeTextFile(`${dir}/audit.log`, '{"id":"a2"}\n', { append: true });
+    await Deno.rename(`${dir}/audit.log`, `${dir}/audit.log.1`);
+    await Deno.writeTextFile(`${dir}/audit.log`, '{"id":"b1"}\n');
+    await Deno.remove(`${dir}/current.log`);
+    await Deno.symlink(`${dir}/audit.log`, `${dir}/current.log`);
+    await waitFor(() => sink.lines.length === 3, "the new file's event");
+    // The link moves on to another file.
+    await Deno.writeTextFile(`${dir}/next.log`, '{"id":"c1"}\n');
+    await Deno.remove(`${dir}/current.log`);
+    await Deno.symlink(`${dir}/next.log`, `${dir}/current.log`);
+    await waitFor(() => sink.lines.length === 4, "the event of the file the link now names");
+    controller.abort();
+    await run;
+    assert.deepEqual(sink.lines.map((l) => JSON.parse(l).id), ["a1", "a2", "b1", "c1"]);
+  } finally {
+    controller.abort();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("the file source resumes after the last acknowledged position and refuses a foreign state directory", async () => {
   const dir = await Deno.makeTempDir();
   try {

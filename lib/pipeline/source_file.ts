@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { basename, resolve } from "node:path";
 import { LineSplitter } from "./lines.ts";
 import { logger } from "../log.ts";
 import { abortableDelay } from "./retry.ts";
@@ -21,6 +22,11 @@ export interface FilePosition {
   readonly file: string;
   /** Byte offset just past the last delivered line. */
   readonly offset: number;
+  /**
+   * Single-file sources only: the file's inode, so that a file replaced under the same name (rotation by
+   * rename) is recognised and read from its start.
+   */
+  readonly inode?: number;
 }
 
 /** What is saved in the state directory. */
@@ -94,7 +100,8 @@ export class FileSource implements Source<FilePosition> {
     let path: string;
     let info: Deno.FileInfo;
     try {
-      path = await Deno.realPath(options.path);
+      // Not the real path: a symbolic link (e.g. to the current log file) must be followed anew after rotation.
+      path = resolve(options.path);
       info = await Deno.stat(path);
     } catch (error) {
       throw new Error(`file source ${options.path}: ${(error as Error).message}`);
@@ -109,7 +116,7 @@ export class FileSource implements Source<FilePosition> {
           `use another state directory`,
       );
     }
-    const start = saved ? { file: saved.file, offset: saved.offset } : undefined;
+    const start = saved ? { file: saved.file, offset: saved.offset, inode: saved.inode } : undefined;
     if (start) log.info("resuming {source} at {file} offset {offset}", { source: path, ...start });
     return new FileSource(path, info.isDirectory, state, start, options);
   }
@@ -121,6 +128,12 @@ export class FileSource implements Source<FilePosition> {
       const next: string | undefined = yield* this.#readFile(current.name, current.offset, signal);
       current = next === undefined ? undefined : { name: next, offset: 0 };
     }
+  }
+
+  /** The single file's current name and inode (the path may be a link to, or a rotated name of, another file). */
+  async #singleFileIdentity(): Promise<{ name: string; inode: number | undefined }> {
+    const [real, info] = await Promise.all([Deno.realPath(this.#path), Deno.stat(this.#path)]);
+    return { name: basename(real), inode: info.ino ?? undefined };
   }
 
   /** Saves the position (coalescing: while one save runs, only the newest pending position is saved next). */
@@ -150,8 +163,17 @@ export class FileSource implements Source<FilePosition> {
 
   async #firstFile(signal: AbortSignal): Promise<{ name: string; offset: number } | undefined> {
     if (!this.#isDirectory) {
-      const name = baseName(this.#path);
-      return { name, offset: this.#start?.file === name ? this.#start.offset : 0 };
+      const { name, inode } = await this.#singleFileIdentity();
+      const saved = this.#start;
+      const same = saved?.file === name &&
+        (saved.inode === undefined || inode === undefined || saved.inode === inode);
+      if (saved && !same) {
+        log.warn("{path} is no longer the file of the saved position ({file}); reading it from the start", {
+          path: this.#path,
+          file: saved.file,
+        });
+      }
+      return { name, offset: same ? saved!.offset : 0 };
     }
     for (;;) {
       const files = await this.#listLogFiles();
@@ -177,6 +199,9 @@ export class FileSource implements Source<FilePosition> {
     const path = this.#isDirectory ? `${this.#path}/${name}` : this.#path;
     const file = await Deno.open(path, { read: true });
     try {
+      const inode = this.#isDirectory ? undefined : (await file.stat()).ino ?? undefined;
+      const at = (offset: number): FilePosition =>
+        inode === undefined ? { file: name, offset } : { file: name, offset, inode };
       if ((await file.stat()).size < offset) {
         log.warn(
           "{path} is shorter than the saved offset {offset}: it was truncated, reading from the start",
@@ -196,7 +221,7 @@ export class FileSource implements Source<FilePosition> {
         if (count !== null && count > 0) {
           const lines = splitter.push(buffer.subarray(0, count));
           if (lines.length > 0) {
-            yield lines.map((l) => ({ line: l.text, position: { file: name, offset: l.end } }));
+            yield lines.map((l) => ({ line: l.text, position: at(l.end) }));
           }
           continue;
         }
@@ -207,17 +232,17 @@ export class FileSource implements Source<FilePosition> {
           splitter = new LineSplitter(0);
           continue;
         }
-        if (this.#isDirectory) {
-          const newer = (await this.#listLogFiles()).find((other) => other > name);
-          // Read once more after seeing a newer file: lines appended just before it was created must not be skipped.
-          if (newer !== undefined && sawNewerFile) {
-            const last = splitter.flush();
-            if (last) yield [{ line: last.text, position: { file: name, offset: last.end } }];
-            return newer;
-          }
-          sawNewerFile = newer !== undefined;
-          if (sawNewerFile) continue;
+        const newer = this.#isDirectory
+          ? (await this.#listLogFiles()).find((other) => other > name)
+          : await this.#replacement(inode);
+        // Read once more after seeing a newer file: lines appended just before it was created must not be skipped.
+        if (newer !== undefined && sawNewerFile) {
+          const last = splitter.flush();
+          if (last) yield [{ line: last.text, position: at(last.end) }];
+          return newer;
         }
+        sawNewerFile = newer !== undefined;
+        if (sawNewerFile) continue;
         if (!this.#follow) {
           if (splitter.pendingBytes > 0) {
             log.warn("{path} ends with an incomplete line at offset {offset}; it is left for a later run", {
@@ -232,6 +257,17 @@ export class FileSource implements Source<FilePosition> {
       return undefined;
     } finally {
       file.close();
+    }
+  }
+
+  /** For a single file: the name of the file the path now names, if it is not the one open (`inode`). */
+  async #replacement(inode: number | undefined): Promise<string | undefined> {
+    if (inode === undefined) return undefined;
+    try {
+      const current = await this.#singleFileIdentity();
+      return current.inode !== undefined && current.inode !== inode ? current.name : undefined;
+    } catch {
+      return undefined; // Renamed away and not yet re-created: keep waiting.
     }
   }
 
@@ -255,8 +291,4 @@ export class FileSource implements Source<FilePosition> {
       return false;
     }
   }
-}
-
-function baseName(path: string): string {
-  return path.slice(path.lastIndexOf("/") + 1);
 }
