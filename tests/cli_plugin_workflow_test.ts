@@ -1,0 +1,161 @@
+/**
+ * The plugin author's workflow through the real CLI in child processes: `new`, the project's own
+ * `deno task test` and `deno task fixtures`, `test` exit codes, `build`, `--help`, and one-line errors.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const CLI = fileURLToPath(new URL("../cli.ts", import.meta.url));
+const CONFIG = fileURLToPath(new URL("../deno.json", import.meta.url));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function deno(args: string[], cwd?: string): Promise<Run> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args,
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const decoder = new TextDecoder();
+  return { code: output.code, stdout: decoder.decode(output.stdout), stderr: decoder.decode(output.stderr) };
+}
+
+function cli(args: string[], cwd?: string): Promise<Run> {
+  return deno(["run", "-A", "--no-prompt", "--config", CONFIG, CLI, ...args], cwd);
+}
+
+async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "plugin-cli-" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("new --example count, then the project's `deno task test` passes and shows the plugin's trace", async () => {
+  await withTempDir(async (parent) => {
+    const dir = join(parent, "my-plugin");
+    const created = await cli(["new", dir, "--example", "count"]);
+    assert.equal(created.code, 0, created.stderr);
+    assert.match(created.stdout, /Created plugin project .*my-plugin/);
+
+    const tested = await deno(["task", "test"], dir);
+    assert.equal(tested.code, 0, tested.stdout + tested.stderr);
+    assert.match(tested.stdout, /compiled assembly\/event_handler\.test\.ts/);
+    assert.match(tested.stdout, /Suspicious login activity detected, attempts made: 4/);
+    assert.match(tested.stdout, /ok {4}test \(\d+ ms\)/);
+    assert.match(tested.stdout, /1 passed, 0 failed/);
+    assert.match(tested.stdout, /Success!/);
+
+    const generated = await deno(["task", "fixtures", "generate", "events.user_create", "supervisor"], dir);
+    assert.equal(generated.code, 0, generated.stderr);
+    assert.match(generated.stdout, /^Fixture generated: fixtures\/5-supervisor\.json$/m);
+    const fixture = JSON.parse(await Deno.readTextFile(join(dir, "fixtures", "5-supervisor.json")));
+    assert.equal(fixture.type, "types.OneOf");
+    assert.equal(fixture.data.UserCreate.Metadata.Type, "user.create");
+    assert.match(fixture.data.UserCreate.Metadata.ID, /^[0-9a-f-]{36}$/);
+
+    const unknown = await deno(["task", "fixtures", "generate", "events.user_creat", "x"], dir);
+    assert.equal(unknown.code, 1);
+    assert.match(
+      unknown.stderr,
+      /^error: unknown fixture template 'events\.user_creat'; did you mean events\.user_create/m,
+    );
+    assert.match(unknown.stderr, /^hint: run '.*fixtures list-templates' for the list$/m);
+    assert.doesNotMatch(unknown.stderr, /\n\s+at /, "no stack trace without --debug");
+  });
+});
+
+Deno.test("test exits 1 and names the failed assert's message and location", async () => {
+  await withTempDir(async (parent) => {
+    const dir = join(parent, "p");
+    assert.equal((await cli(["new", dir])).code, 0);
+    await Deno.writeTextFile(
+      join(dir, "assembly", "event_handler.test.ts"),
+      `export function testFails(): void {\n    assert(1 + 1 == 3, "arithmetic is broken");\n}\n`,
+    );
+    const run = await cli(["test", "-d", dir]);
+    assert.equal(run.code, 1);
+    assert.match(run.stdout, /FAIL {2}testFails/);
+    assert.match(run.stdout, /arithmetic is broken/);
+    assert.match(run.stdout, /at assembly\/event_handler\.test\.ts:2:5/);
+    assert.match(run.stdout, /0 passed, 1 failed/);
+  });
+});
+
+Deno.test("test with a bad fixture exits 1 with one line naming file and field, and runs nothing", async () => {
+  await withTempDir(async (parent) => {
+    const dir = join(parent, "p");
+    assert.equal((await cli(["new", dir])).code, 0);
+    await Deno.writeTextFile(
+      join(dir, "fixtures", "5-broken.json"),
+      JSON.stringify({ type: "types.OneOf", data: { UserLogin: { Metadata: { Index: "many" } } } }),
+    );
+    const run = await cli(["test", "-d", dir]);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /^error: .*5-broken\.json: data\.UserLogin\.Metadata\.Index: /m);
+    assert.match(run.stderr, /^hint: fix the fixture; no test was run$/m);
+    assert.doesNotMatch(run.stdout, /compiled/);
+  });
+});
+
+Deno.test("build --target debug writes build/debug.wasm and prints its size and time", async () => {
+  await withTempDir(async (parent) => {
+    const dir = join(parent, "p");
+    assert.equal((await cli(["new", dir])).code, 0);
+    const run = await cli(["build", "--target", "debug", "-d", dir]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^build\/debug\.wasm {2}[\d.]+ KiB {2}[\d.]+ s$/m);
+    const wasm = await Deno.readFile(join(dir, "build", "debug.wasm"));
+    assert.ok(WebAssembly.validate(wasm));
+    const bad = await cli(["build", "--target", "fast", "-d", dir]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^error: unknown --target 'fast'\nhint: use production or debug\n$/);
+  });
+});
+
+Deno.test("new refuses a non-empty folder with one line and a hint", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.writeTextFile(join(dir, "keep.txt"), "");
+    const run = await cli(["new", dir]);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /^error: .* already exists and is not empty\nhint: /);
+    const unknownExample = await cli(["new", join(dir, "x"), "--example", "lock"]);
+    assert.equal(unknownExample.code, 1);
+    assert.match(
+      unknownExample.stderr,
+      /^error: unknown example 'lock'\nhint: choose one of passthrough, skip, modify, count\n$/,
+    );
+  });
+});
+
+Deno.test("every workflow command has --help", async () => {
+  for (
+    const command of [
+      ["new"],
+      ["fixtures", "list-templates"],
+      ["fixtures", "generate"],
+      ["test"],
+      ["build"],
+      ["demo"],
+    ]
+  ) {
+    const run = await cli([...command, "--help"]);
+    assert.equal(run.code, 0, `${command.join(" ")}: ${run.stderr}`);
+    assert.match(run.stdout, new RegExp(`^Usage: \\S+ ${command.join(" ")}`));
+  }
+  const list = await cli(["fixtures", "list-templates"]);
+  assert.equal(list.code, 0);
+  assert.match(
+    list.stdout,
+    /fixtures generate events\.user_create <name> - User created \(types\.OneOf, user\.create\)/,
+  );
+});
