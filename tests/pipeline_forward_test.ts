@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { FluentServer } from "@fluent-org/logger";
-import { createCounters, ForwardSink, runPipeline, StreamSource } from "../lib/pipeline/mod.ts";
+import {
+  createCounters,
+  ForwardSink,
+  openSink,
+  parseSinkSpec,
+  runPipeline,
+  StreamSource,
+} from "../lib/pipeline/mod.ts";
+import { createTestCertificates } from "./helpers/certs.ts";
 import { makeEvents, waitFor } from "./helpers/pipeline_memory.ts";
 
 interface Entry {
@@ -8,8 +16,14 @@ interface Entry {
   record: Record<string, unknown>;
 }
 
-async function startServer(port = 0): Promise<{ server: FluentServer; entries: Entry[] }> {
-  const server = new FluentServer({ listenOptions: { host: "127.0.0.1", port } });
+async function startServer(
+  port = 0,
+  tlsOptions?: { cert: string; key: string; ca: string; requestCert: true; rejectUnauthorized: true },
+): Promise<{ server: FluentServer; entries: Entry[] }> {
+  const server = new FluentServer({
+    listenOptions: { host: "127.0.0.1", port },
+    ...(tlsOptions ? { tlsOptions } : {}),
+  });
   const entries: Entry[] = [];
   server.on(
     "entry",
@@ -68,6 +82,40 @@ Deno.test("the Forward sink keeps retrying while the server is down and loses no
     assert.ok(entries.every((e) => e.tag === "teleport.events"), "default tag");
   } finally {
     await sink.close();
+    await server.close();
+  }
+});
+
+Deno.test("the Forward sink speaks mutual TLS (forward+tls://) and a foreign client certificate is refused", async () => {
+  await using certs = await createTestCertificates();
+  const read = (path: string) => Deno.readTextFile(path);
+  const { server, entries } = await startServer(0, {
+    cert: await read(certs.serverCert),
+    key: await read(certs.serverKey),
+    ca: await read(certs.caCert),
+    requestCert: true,
+    rejectUnauthorized: true,
+  });
+  const trusted = await openSink(parseSinkSpec(`forward+tls://127.0.0.1:${server.port}`), {
+    tls: { ca: certs.caCert, cert: certs.clientCert, key: certs.clientKey },
+  });
+  const foreign = new ForwardSink({
+    host: "127.0.0.1",
+    port: server.port!,
+    ackTimeoutMs: 500,
+    tls: {
+      ca: await read(certs.caCert),
+      cert: await read(certs.foreignClientCert),
+      key: await read(certs.foreignClientKey),
+    },
+  });
+  try {
+    await trusted.write(['{"id":"trusted"}']);
+    await assert.rejects(foreign.write(['{"id":"foreign"}']));
+    assert.deepEqual(entries.map((e) => e.record), [{ id: "trusted" }]);
+  } finally {
+    await trusted.close();
+    await foreign.close();
     await server.close();
   }
 });

@@ -178,3 +178,32 @@ Deno.test("the HTTPS sink presents its client certificate to a receiver requirin
     await sink.close();
   }
 });
+
+Deno.test("the receiver answers 503 while too many events await delivery, so the client retries later", async () => {
+  const source = await HttpSource.listen({ hostname: "127.0.0.1", port: 0, maxPendingEvents: 2 });
+  const sink = new MemorySink();
+  const gate = sink.hold();
+  const controller = new AbortController();
+  const run = runPipeline({ source, sink, signal: controller.signal, statusIntervalMs: 0 });
+  const post = (body: string) => fetch(`http://127.0.0.1:${source.port}/`, { method: "POST", body });
+  try {
+    const first = post('[{"id":1},{"id":2}]');
+    await gate.writeStarted;
+    const refused = await post('{"id":3}');
+    assert.equal(refused.status, 503);
+    assert.equal(refused.headers.get("retry-after"), "1");
+    await refused.body?.cancel();
+    gate.release();
+    const accepted = await first;
+    assert.equal(accepted.status, 200);
+    await accepted.body?.cancel();
+    const retried = await post('{"id":3}');
+    assert.equal(retried.status, 200);
+    await retried.body?.cancel();
+    assert.deepEqual(sink.lines, ['{"id":1}', '{"id":2}', '{"id":3}']);
+  } finally {
+    controller.abort();
+    await run;
+    await source.close();
+  }
+});

@@ -104,7 +104,7 @@ export class ForwardSink implements Sink {
       eventMode: "PackedForward",
       milliseconds: true,
       ack: { ackTimeout: this.#options.ackTimeoutMs ?? 10_000 },
-      socket: { host, port, ...(tls ? { tls: { ...tls, servername: host } } : {}) },
+      socket: { host, port, ...(tls ? { tls } : {}) },
     });
     // Without a listener, socket errors would be thrown as unhandled "error" events; write() reports them.
     client.socketOn(FluentSocketEvent.ERROR, (error: Error) => {
