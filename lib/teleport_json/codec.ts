@@ -77,8 +77,8 @@ const EMPTY_OBJECT: JsonObject = Object.freeze({}) as JsonObject;
  */
 export class TeleportJsonCodec {
   readonly #oneOf: protobuf.Type;
-  readonly #oneOfName: string;
   readonly #members = new Map<string, Member>();
+  readonly #membersById = new Map<number, Member>();
   readonly #memberOf: (eventType: string) => string | undefined;
   readonly #plans = new PlanCompiler();
   // Reused for every event (the codec is synchronous): no buffer allocation per event but the result.
@@ -98,14 +98,11 @@ export class TeleportJsonCodec {
     this.#oneOf = root.lookupType(name);
     const oneof = this.#oneOf.oneofsArray[0];
     if (!oneof) throw new TeleportJsonError(`${name}: has no oneof of events`);
-    this.#oneOfName = oneof.name;
     for (const field of oneof.fieldsArray) {
       if (field.resolvedType instanceof protobuf.Type) {
-        this.#members.set(field.name, {
-          name: field.name,
-          tag: (field.id << 3) | 2,
-          type: field.resolvedType,
-        });
+        const member = { name: field.name, tag: (field.id << 3) | 2, type: field.resolvedType };
+        this.#members.set(field.name, member);
+        this.#membersById.set(field.id, member);
       }
     }
     this.#memberOf = options.memberOf ?? ((type) => eventTypeInfo(type)?.member);
@@ -234,19 +231,35 @@ export class TeleportJsonCodec {
     return { line, object, type, member: this.#unknown.name, bytes, fallback: why };
   }
 
+  /**
+   * Decodes the envelope by hand and only the member message with protobufjs: the generated decoder of a
+   * 267-case oneof is too large for V8 to optimise and costs several times the member's own decoding.
+   */
   #decode(oneOfBytes: Uint8Array): { member: Member; message: Decoded } {
-    let decoded: Decoded;
+    let member: Member | undefined;
+    let message: Decoded | undefined;
     try {
-      decoded = this.#oneOf.decode(oneOfBytes) as unknown as Decoded;
+      const reader = protobuf.Reader.create(oneOfBytes);
+      while (reader.pos < reader.len) {
+        const tag = reader.uint32();
+        const candidate = (tag & 7) === 2 ? this.#membersById.get(tag >>> 3) : undefined;
+        if (candidate === undefined) {
+          reader.skipType(tag & 7);
+          continue;
+        }
+        // Protobuf semantics for a oneof: the last member on the wire wins.
+        member = candidate;
+        message = candidate.type.decode(reader, reader.uint32()) as unknown as Decoded;
+      }
     } catch (e) {
       throw new TeleportJsonError(
         `plugin result is not a valid ${this.#oneOf.name}: ${e instanceof Error ? e.message : String(e)}`,
       );
     }
-    const name = decoded[this.#oneOfName];
-    const member = typeof name === "string" ? this.#members.get(name) : undefined;
-    if (member === undefined) throw new TeleportJsonError(`plugin result ${this.#oneOf.name} holds no event`);
-    return { member, message: decoded[member.name] as Decoded };
+    if (member === undefined || message === undefined) {
+      throw new TeleportJsonError(`plugin result ${this.#oneOf.name} holds no event`);
+    }
+    return { member, message };
   }
 
   /** The JSON keys the schema knows for this message, as Go renders them (Unknown: the original's metadata). */
