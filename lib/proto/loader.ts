@@ -135,8 +135,30 @@ export function loadProtoRoot(
     root.resolveAll();
   } catch (e) {
     throw new ProtoLoadError(
-      `resolving ${entries.join(", ")}: ${e instanceof Error ? e.message : String(e)}`,
+      unresolvedField(root) ??
+        `resolving ${entries.join(", ")}: ${e instanceof Error ? e.message : String(e)}`,
     );
   }
   return { root, files: loaded };
+}
+
+/** Describes the first field whose type cannot be found: `a.proto: field pkg.Msg.f has unknown type 'Nope'`. */
+function unresolvedField(namespace: protobuf.NamespaceBase): string | undefined {
+  for (const nested of namespace.nestedArray) {
+    if (nested instanceof protobuf.Type) {
+      for (const field of nested.fieldsArray) {
+        try {
+          field.resolve();
+        } catch {
+          const where = field.filename ?? nested.filename ?? "schema";
+          return `${where}: field ${nested.fullName.slice(1)}.${field.name} has unknown type '${field.type}'`;
+        }
+      }
+    }
+    if (nested instanceof protobuf.Namespace || nested instanceof protobuf.Type) {
+      const found = unresolvedField(nested);
+      if (found) return found;
+    }
+  }
+  return undefined;
 }
