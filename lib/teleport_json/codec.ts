@@ -95,7 +95,11 @@ export class TeleportJsonCodec {
   constructor(options: TeleportJsonCodecOptions = {}) {
     const root = options.root ?? bundledSchema().root;
     const name = options.oneOfType ?? "events.OneOf";
-    this.#oneOf = root.lookupType(name);
+    const envelope = root.lookup(name);
+    if (!(envelope instanceof protobuf.Type)) {
+      throw new TeleportJsonError(`${name}: no such message in the schema`);
+    }
+    this.#oneOf = envelope;
     const oneof = this.#oneOf.oneofsArray[0];
     if (!oneof) throw new TeleportJsonError(`${name}: has no oneof of events`);
     for (const field of oneof.fieldsArray) {
@@ -115,8 +119,9 @@ export class TeleportJsonCodec {
   }
 
   /**
-   * Parses one JSON line into an event. Types the schema lacks, and lines whose values do not fit their fields,
-   * become `events.Unknown` carrying the raw line in `Data` (see {@linkcode ParsedEvent.fallback}).
+   * Parses one JSON line (without its line terminator, which would be forwarded too) into an event. Types the
+   * schema lacks, and lines whose values do not fit their fields, become `events.Unknown` carrying the raw line in
+   * `Data` (see {@linkcode ParsedEvent.fallback}).
    *
    * @throws {TeleportJsonError} when the line is not a JSON object.
    */
@@ -133,7 +138,8 @@ export class TeleportJsonCodec {
 
   /** Like {@linkcode toEvent} for an object already parsed; `line` is what will be forwarded if unchanged. */
   fromObject(object: JsonObject, line: string = JSON.stringify(object)): ParsedEvent {
-    const type = typeof object.event === "string" ? object.event : "";
+    const typeValue = object[this.#unknownKeys.type];
+    const type = typeof typeValue === "string" ? typeValue : "";
     const memberName = this.#memberOf(type);
     const member = memberName === undefined ? undefined : this.#members.get(memberName);
     if (member === undefined) {
@@ -285,12 +291,8 @@ export class TeleportJsonCodec {
       ? base[this.#unknownKeys.type] as string
       : "";
     const baseline = this.#unknownEvent(base, typeof data === "string" ? data : "", type, "").bytes;
-    return applyChanges(
-      base,
-      this.#renderKnown(member, this.#decode(baseline).message),
-      this.#renderKnown(member, message),
-    ) ??
-      base;
+    const before = this.#renderKnown(member, this.#decode(baseline).message);
+    return applyChanges(base, before, this.#renderKnown(member, message)) ?? base;
   }
 }
 
