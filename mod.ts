@@ -86,3 +86,20 @@ export {
   type TeleportClientSpec,
   TeleportClientSpecError,
 } from "./lib/api/open.ts";
+export { EVENT_TYPES, type EventTypeInfo, eventTypeInfo, eventTypesOfMember } from "./lib/events/catalog.ts";
+export { type PluginTestOptions, runPluginTests } from "./lib/testing/runner.ts";
+export type { TestEvent, TestFailure, TestResult, TestRunSummary } from "./lib/testing/results.ts";
+export {
+  createPluginProject,
+  type CreatePluginProjectOptions,
+  pluginProjectFiles,
+  ProjectExistsError,
+} from "./lib/scaffold/project.ts";
+export { buildPlugin, type BuildTarget, type BuiltTarget } from "./lib/scaffold/build.ts";
+export {
+  closeTemplateNames,
+  type FixtureTemplate,
+  fixtureTemplates,
+  renderFixture,
+} from "./lib/scaffold/fixture_templates.ts";
+export { EXAMPLE_NAMES, type ExampleName } from "./boilerplate/mod.ts";

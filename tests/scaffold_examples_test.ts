@@ -39,6 +39,33 @@ for (const example of EXAMPLE_NAMES) {
   });
 }
 
+Deno.test("a plugin written on vendor/handle_event.ts's HandleEventBase passes the skip tutorial's test", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "plugin-base-class-" });
+  try {
+    await createPluginProject({ dir, example: "skip" });
+    await Deno.writeTextFile(
+      join(dir, "assembly", "event_handler.ts"),
+      `import { events, plugin } from '../vendor/teleport';
+import { HandleEventBase } from '../vendor/handle_event';
+
+class SkipSecretSanta extends HandleEventBase {
+    userLogin(event: events.UserLogin): void {
+        if (event.User.Login == "secret-santa") this.skip();
+    }
+}
+
+export function handleEvent(request: plugin.HandleEventRequest): plugin.HandleEventResponse {
+    return new SkipSecretSanta().handle(request);
+}
+`,
+    );
+    const summary = await runPluginTests({ projectDir: dir });
+    assert.deepEqual(summary.results.map((r) => [r.name, r.failure]), [["test", undefined]]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("a new project has the entry, vendor modules, generated bindings, fixtures 1-4 and tasks", () => {
   const files = pluginProjectFiles({ example: "count", cliUrl: new URL("file:///opt/tpf/cli.ts") });
   for (

@@ -107,6 +107,8 @@ async function compileTestModules(options: PluginTestOptions): Promise<TestModul
       entries: [file],
       baseDir: options.projectDir,
       target: "debug",
+      // The engine validates the module when it compiles it; asc's own validation pass would repeat that.
+      flags: ["--noValidate"],
     });
     options.onEvent?.({ kind: "compiled", file, millis: result.millis, diagnostics: result.diagnostics });
     modules.push({
