@@ -280,3 +280,14 @@ Deno.test("forwarding: a time the plugin set beyond year 9999 is reported, not w
       /^plugin result cannot be rendered: time .* cannot be written/.test(e.message),
   );
 });
+
+Deno.test("values: integers out of their field's range make the line an Unknown, like Go's decoder", () => {
+  for (const line of [`{"event":"kitchen","port":4294967296}`, `{"event":"kitchen","big":1e30}`]) {
+    const parsed = fixture.codec.toEvent(line);
+    assert.equal(parsed.member, "Unknown");
+    assert.match(
+      parsed.fallback ?? "",
+      /^kitchen: (port: expected a 32-bit integer|big: expected an integer)/,
+    );
+  }
+});

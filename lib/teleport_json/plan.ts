@@ -166,11 +166,14 @@ function fail(path: string, key: string, expected: string, value: JsonValue): ne
 }
 
 const DECIMAL = /^\s*-?\d+\s*$/;
+const TWO_64 = 2 ** 64;
+const INT32_MIN = -(2 ** 31);
+const UINT32_MAX = 2 ** 32 - 1;
 
 /** A JSON integer (number, numeric string, raw literal) as a safe number or, beyond 2^53, its decimal text. */
 function integerOf(value: JsonValue, path: string, key: string): number | string {
   if (typeof value === "number") {
-    if (Number.isInteger(value)) return value;
+    if (Number.isInteger(value) && Math.abs(value) < TWO_64) return value;
   } else if (typeof value === "string") {
     if (DECIMAL.test(value)) {
       const text = value.trim();
@@ -185,7 +188,9 @@ function integerOf(value: JsonValue, path: string, key: string): number | string
 
 function int32Of(value: JsonValue, path: string, key: string): number {
   const n = integerOf(value, path, key);
-  if (typeof n === "string") return fail(path, key, "a 32-bit integer", value);
+  if (typeof n === "string" || n < INT32_MIN || n > UINT32_MAX) {
+    return fail(path, key, "a 32-bit integer", value);
+  }
   return n;
 }
 
