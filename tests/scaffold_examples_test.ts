@@ -33,6 +33,18 @@ for (const example of EXAMPLE_NAMES) {
       );
       assert.equal(summary.passed, 1);
       assert.equal(summary.failed, 0);
+      const locks = summary.results[0].locks;
+      if (example !== "count") {
+        assert.deepEqual(locks, []);
+        return;
+      }
+      // The fourth failed login locks foo for an hour: Expires is now + 3600 s (the original was off by 10x).
+      assert.equal(locks.length, 1);
+      const { spec } = locks[0] as { spec: { target: unknown; message: string; expires: string } };
+      assert.deepEqual(spec.target, { user: "foo", login: "foo" });
+      assert.equal(spec.message, "Suspicious login activity");
+      const inSeconds = (Date.parse(spec.expires) - Date.now()) / 1000;
+      assert.ok(inSeconds > 3500 && inSeconds <= 3600, `expires in ${inSeconds} s`);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

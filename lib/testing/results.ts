@@ -29,6 +29,8 @@ export interface TestResult {
   millis: number;
   /** The lines the test printed with `trace`, in order. */
   traces: string[];
+  /** The locks the test's plugin sent to the (recording) Teleport API, in Teleport's JSON form, in order. */
+  locks: Record<string, unknown>[];
   /** Set when the test failed. */
   failure?: TestFailure;
 }
@@ -52,9 +54,15 @@ export interface TestRunSummary {
   runMillis: number;
 }
 
-/** Renders one result as the lines the CLI prints: the trace lines, then `ok` or `FAIL` with the reason. */
+/**
+ * Renders one result as the lines the CLI prints: the trace lines and the locks requested, then `ok` or
+ * `FAIL` with the reason.
+ */
 export function formatTestResult(result: TestResult): string[] {
-  const lines = result.traces.map((trace) => `    ${trace}`);
+  const lines = [
+    ...result.traces.map((trace) => `    ${trace}`),
+    ...result.locks.map((lock) => `    upsertLock ${JSON.stringify(lock)}`),
+  ];
   const time = `(${formatMillis(result.millis)})`;
   if (!result.failure) {
     lines.push(`  ok    ${result.name} ${time}`);

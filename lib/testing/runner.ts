@@ -25,6 +25,7 @@ import { PluginAbortError, PluginTrapError, TimeoutError } from "../pool/errors.
 import { AssemblyScriptEnv, PluginExports, Store, TeleportApi, Testing } from "../../traits/mod.ts";
 import { openTokenStore } from "../store/open.ts";
 import { RecordingTeleportClient } from "../api/record.ts";
+import { lockToJSON } from "../api/lock.ts";
 import { ROOT_CATEGORY } from "../log.ts";
 import { discoverTestFiles } from "./discover.ts";
 import { loadFixtures } from "./fixtures.ts";
@@ -166,7 +167,8 @@ async function runTest(
     await store.close();
     await api.close();
   }
-  return { file: module.file, name, millis: performance.now() - started, traces, failure };
+  const locks = api.requests.map((request) => lockToJSON(request.lock));
+  return { file: module.file, name, millis: performance.now() - started, traces, locks, failure };
 }
 
 function describeFailure(error: unknown, module: TestModule): TestFailure {
