@@ -1,0 +1,206 @@
+/**
+ * A compact binary encoding of declared values (see `types.ts`), used wherever values cross a thread:
+ * batch arguments (main to worker), call results (worker to main, in shared memory) and host function
+ * arguments and results. Strings travel as raw UTF-16 code units so the worker copies them into plugin
+ * memory without transcoding; byte arrays travel as they are.
+ *
+ * Buffers are resizable `ArrayBuffer`s or growable `SharedArrayBuffer`s; views over them track their length.
+ *
+ * @module
+ */
+import type { ParamType, ResultType } from "./types.ts";
+
+/** A buffer that can get larger in place. */
+export type GrowableBuffer = ArrayBuffer | SharedArrayBuffer;
+
+/** Creates a growable shared buffer of `initial` bytes that may grow to `maximum`. */
+export function growableShared(initial: number, maximum: number): SharedArrayBuffer {
+  return new SharedArrayBuffer(initial, { maxByteLength: maximum });
+}
+
+/** Creates a resizable (transferable) buffer of `initial` bytes that may grow to `maximum`. */
+export function resizable(initial: number, maximum: number): ArrayBuffer {
+  return new ArrayBuffer(initial, { maxByteLength: maximum });
+}
+
+function enlarge(buffer: GrowableBuffer, needed: number): void {
+  const max = buffer instanceof SharedArrayBuffer ? buffer.maxByteLength : buffer.maxByteLength;
+  if (needed > max) throw new RangeError(`encoded values need ${needed} bytes, more than the ${max} allowed`);
+  const size = Math.min(max, Math.max(needed, buffer.byteLength * 2));
+  if (buffer instanceof SharedArrayBuffer) buffer.grow(size);
+  else buffer.resize(size);
+}
+
+const CHUNK = 8192;
+
+/** Decodes UTF-16LE code units exactly (lone surrogates are kept, unlike `TextDecoder`). */
+export function decodeUtf16(bytes: Uint8Array): string {
+  const units = bytes.byteOffset % 2 === 0
+    ? new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 1)
+    : new Uint16Array(bytes.slice().buffer, 0, bytes.byteLength >>> 1);
+  if (units.length <= CHUNK) return String.fromCharCode.apply(null, units as unknown as number[]);
+  const parts: string[] = [];
+  for (let i = 0; i < units.length; i += CHUNK) {
+    parts.push(String.fromCharCode.apply(null, units.subarray(i, i + CHUNK) as unknown as number[]));
+  }
+  return parts.join("");
+}
+
+/** Appends values to a growable buffer. */
+export class ValueWriter {
+  /** The buffer written to; it grows as needed. */
+  readonly buffer: GrowableBuffer;
+  readonly #view: DataView;
+  readonly #bytes: Uint8Array;
+  /** Number of bytes written so far. */
+  offset = 0;
+
+  constructor(buffer: GrowableBuffer) {
+    this.buffer = buffer;
+    this.#view = new DataView(buffer);
+    this.#bytes = new Uint8Array(buffer);
+  }
+
+  #reserve(size: number): number {
+    const at = this.offset;
+    if (at + size > this.buffer.byteLength) enlarge(this.buffer, at + size);
+    this.offset = at + size;
+    return at;
+  }
+
+  /** Writes a 32-bit unsigned number. */
+  u32(value: number): void {
+    this.#view.setUint32(this.#reserve(4), value, true);
+  }
+
+  /** Writes raw bytes preceded by their length. */
+  bytes(value: Uint8Array): void {
+    this.u32(value.byteLength);
+    this.#bytes.set(value, this.#reserve(value.byteLength));
+  }
+
+  /** Writes a JavaScript string as UTF-16 code units preceded by their byte length. */
+  string(value: string): void {
+    this.u32(value.length * 2);
+    const at = this.#reserve(value.length * 2);
+    const view = this.#view;
+    for (let i = 0; i < value.length; i++) view.setUint16(at + i * 2, value.charCodeAt(i), true);
+  }
+
+  /**
+   * Writes a JavaScript value of the declared type; throws a `TypeError` naming `what` when the value does
+   * not fit the type.
+   */
+  value(type: ResultType, value: unknown, what: string): void {
+    switch (type) {
+      case "void":
+        return;
+      case "string":
+        if (typeof value !== "string") throw new TypeError(`${what} must be a string`);
+        return this.string(value);
+      case "bytes":
+        if (!(value instanceof Uint8Array)) throw new TypeError(`${what} must be a Uint8Array`);
+        return this.bytes(value);
+      case "bool":
+        if (typeof value !== "boolean") throw new TypeError(`${what} must be a boolean`);
+        return this.u32(value ? 1 : 0);
+      case "i64":
+        if (typeof value !== "bigint") throw new TypeError(`${what} must be a bigint`);
+        return this.#view.setBigInt64(this.#reserve(8), BigInt.asIntN(64, value), true);
+      default:
+        if (typeof value !== "number") throw new TypeError(`${what} must be a number`);
+        if (type === "f64") return this.#view.setFloat64(this.#reserve(8), value, true);
+        if (type === "f32") return this.#view.setFloat32(this.#reserve(4), value, true);
+        return this.#view.setInt32(this.#reserve(4), value, true);
+    }
+  }
+
+  /**
+   * Writes a WebAssembly-side value of the declared type; `string` and `bytes` are given as the raw
+   * bytes of the AssemblyScript object.
+   */
+  wasmValue(type: ResultType, value: number | bigint | Uint8Array): void {
+    switch (type) {
+      case "void":
+        return;
+      case "string":
+      case "bytes":
+        return this.bytes(value as Uint8Array);
+      case "i64":
+        return this.#view.setBigInt64(this.#reserve(8), value as bigint, true);
+      case "f64":
+        return this.#view.setFloat64(this.#reserve(8), value as number, true);
+      case "f32":
+        return this.#view.setFloat32(this.#reserve(4), value as number, true);
+      case "bool":
+        return this.#view.setInt32(this.#reserve(4), value ? 1 : 0, true);
+      default:
+        return this.#view.setInt32(this.#reserve(4), value as number, true);
+    }
+  }
+}
+
+/** Reads values written by {@linkcode ValueWriter}. */
+export class ValueReader {
+  readonly #view: DataView;
+  readonly #bytes: Uint8Array;
+  /** Position of the next value. */
+  offset: number;
+
+  constructor(buffer: ArrayBufferLike, offset = 0) {
+    this.#view = new DataView(buffer);
+    this.#bytes = new Uint8Array(buffer);
+    this.offset = offset;
+  }
+
+  /** Reads a 32-bit unsigned number. */
+  u32(): number {
+    const value = this.#view.getUint32(this.offset, true);
+    this.offset += 4;
+    return value;
+  }
+
+  /** Returns a view of the next length-prefixed bytes (not a copy). */
+  rawBytes(): Uint8Array {
+    const length = this.u32();
+    const view = this.#bytes.subarray(this.offset, this.offset + length);
+    this.offset += length;
+    return view;
+  }
+
+  /** Reads a value of the declared type as JavaScript sees it; bytes are copied. */
+  value(type: ResultType): unknown {
+    switch (type) {
+      case "void":
+        return undefined;
+      case "string":
+        return decodeUtf16(this.rawBytes());
+      case "bytes":
+        return this.rawBytes().slice();
+      default:
+        return this.number(type);
+    }
+  }
+
+  /** Reads a numeric value as WebAssembly takes it (`bool` as 0 or 1) or JavaScript sees it. */
+  number(type: Exclude<ParamType, "string" | "bytes">, forWasm = false): number | bigint | boolean {
+    const at = this.offset;
+    switch (type) {
+      case "i64":
+        this.offset += 8;
+        return this.#view.getBigInt64(at, true);
+      case "f64":
+        this.offset += 8;
+        return this.#view.getFloat64(at, true);
+      case "f32":
+        this.offset += 4;
+        return this.#view.getFloat32(at, true);
+      case "bool":
+        this.offset += 4;
+        return forWasm ? this.#view.getInt32(at, true) : this.#view.getInt32(at, true) !== 0;
+      default:
+        this.offset += 4;
+        return this.#view.getInt32(at, true);
+    }
+  }
+}

@@ -1,0 +1,319 @@
+/**
+ * One execution context: a Deno Worker without permissions holding one instance of the plugin, seen from
+ * the main thread. It runs one job at a time, answers the worker's host function calls, enforces the
+ * per-call timeout by terminating the worker, and on termination or crash hands back every finished result
+ * plus the calls that never started.
+ *
+ * @module
+ */
+import type { Logger } from "@logtape/logtape";
+import { decodeUtf16, growableShared, ValueReader, ValueWriter } from "../interop/value_codec.ts";
+import { type Batch, type CallResult, encodeJob, type Job } from "./batch.ts";
+import {
+  MarshallingError,
+  MemoryLimitError,
+  PluginAbortError,
+  type PluginCallError,
+  PluginTrapError,
+  TimeoutError,
+  WorkerCrashError,
+} from "./errors.ts";
+import {
+  type BatchMessage,
+  type CallFailure,
+  CHANNEL_ANSWERED,
+  CONTROL_BYTES,
+  type InitMessage,
+  MAX_SHARED_BYTES,
+  RESULT_OK,
+  SLOT_CHANNEL_STATE,
+  SLOT_CHANNEL_STATUS,
+  SLOT_COMPLETED,
+  SLOT_IN_FLIGHT,
+  STARTED_AT_OFFSET,
+  type WorkerMessage,
+} from "./protocol.ts";
+import type { PreparedPlugin } from "./prepare.ts";
+import type { HostCallContext } from "./trait.ts";
+
+/** What a context tells its pool. */
+export interface ContextEvents {
+  /** The context finished its job and is free. */
+  idle(context: ExecutionContext): void;
+  /** The context's worker is gone; `leftover` holds the calls of its job that never started. */
+  lost(context: ExecutionContext, leftover: Job | undefined): void;
+}
+
+/** Settings shared by every context of a pool. */
+export interface ContextSettings {
+  readonly plugin: PreparedPlugin;
+  readonly timeoutMs: number;
+  readonly logger: Logger;
+  /** Limit of the plugin's memory in bytes, when one is set. */
+  readonly memoryLimitBytes?: number;
+}
+
+const WORKER_URL = new URL("./worker.ts", import.meta.url);
+
+function now(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** A worker with one plugin instance. */
+export class ExecutionContext {
+  /** Instance id, unique within the pool; trace lines and logs carry it. */
+  readonly id: number;
+  /** Resolves once the instance is ready; rejects when it cannot start. */
+  readonly ready: Promise<void>;
+  readonly #settings: ContextSettings;
+  readonly #events: ContextEvents;
+  readonly #worker: Worker;
+  readonly #control = new SharedArrayBuffer(CONTROL_BYTES);
+  readonly #slots = new Int32Array(this.#control, 0, 4);
+  readonly #startedAt = new Float64Array(this.#control, STARTED_AT_OFFSET, 1);
+  readonly #output = growableShared(64 * 1024, MAX_SHARED_BYTES);
+  readonly #channel = growableShared(64 * 1024, MAX_SHARED_BYTES);
+  /** Errors thrown by main-thread host functions during the current job, by the id sent to the worker. */
+  readonly #hostErrors = new Map<number, unknown>();
+  #nextErrorId = 0;
+  #job: Job | undefined;
+  #dispatchedAt = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #alive = true;
+  #started = false;
+  #onReady!: () => void;
+  #onStartFailed!: (error: Error) => void;
+
+  constructor(id: number, settings: ContextSettings, events: ContextEvents) {
+    this.id = id;
+    this.#settings = settings;
+    this.#events = events;
+    this.ready = new Promise((resolve, reject) => {
+      this.#onReady = resolve;
+      this.#onStartFailed = reject;
+    });
+    this.#worker = new Worker(WORKER_URL, { type: "module", deno: { permissions: "none" } });
+    this.#worker.onmessage = (event: MessageEvent<WorkerMessage>) => this.#receive(event.data);
+    this.#worker.onerror = (event) => {
+      event.preventDefault();
+      this.#crash(event.message);
+    };
+    this.#worker.onmessageerror = () => this.#crash("a message from the worker could not be read");
+    const { plugin } = settings;
+    const init: InitMessage = {
+      type: "init",
+      module: plugin.module,
+      hostFunctions: plugin.descriptors,
+      exports: plugin.exports,
+      control: this.#control,
+      output: this.#output,
+      channel: this.#channel,
+      memoryLimitPages: settings.memoryLimitBytes === undefined
+        ? undefined
+        : settings.memoryLimitBytes / 65536,
+    };
+    this.#worker.postMessage(init);
+  }
+
+  /** Whether the context is running a job. */
+  get busy(): boolean {
+    return this.#job !== undefined;
+  }
+
+  /** Runs a job; the context must be ready and idle. */
+  run(job: Job): void {
+    if (!this.#alive || this.#job !== undefined) throw new Error(`instance ${this.id} cannot take a job now`);
+    const input = encodeJob(job);
+    this.#job = job;
+    Atomics.store(this.#slots, SLOT_COMPLETED, 0);
+    Atomics.store(this.#slots, SLOT_IN_FLIGHT, -1);
+    this.#dispatchedAt = now();
+    const message: BatchMessage = {
+      type: "batch",
+      exportName: job.batch.exportName,
+      count: job.count,
+      input,
+    };
+    this.#worker.postMessage(message, [input]);
+    this.#arm(this.#settings.timeoutMs);
+  }
+
+  /** Terminates the worker; a job in flight fails with `reason` for its current and remaining calls. */
+  terminate(reason?: Error): void {
+    if (!this.#alive) return;
+    const job = this.#job;
+    this.#stop();
+    if (job !== undefined && reason !== undefined) {
+      this.#collect(job, Atomics.load(this.#slots, SLOT_COMPLETED));
+      for (let i = job.start; i < job.start + job.count; i++) {
+        job.batch.settle(i, { ok: false, error: reason });
+      }
+    }
+  }
+
+  #stop(): void {
+    this.#alive = false;
+    this.#job = undefined;
+    clearTimeout(this.#timer);
+    this.#worker.terminate();
+  }
+
+  #arm(delayMs: number): void {
+    this.#timer = setTimeout(() => this.#checkTimeout(), Math.max(0, delayMs));
+  }
+
+  #checkTimeout(): void {
+    const job = this.#job;
+    if (job === undefined) return;
+    const inFlight = Atomics.load(this.#slots, SLOT_IN_FLIGHT);
+    if (Atomics.load(this.#slots, SLOT_COMPLETED) === job.count) return; // done; its message is on its way
+    const startedAt = inFlight >= 0 ? this.#startedAt[0] : this.#dispatchedAt;
+    const remaining = startedAt + this.#settings.timeoutMs - now();
+    if (remaining > 1) return this.#arm(remaining);
+    this.#settings.logger.warn("instance {id}: {export} exceeded {timeout} ms; terminating it", {
+      id: this.id,
+      export: job.batch.exportName,
+      timeout: this.#settings.timeoutMs,
+    });
+    this.#lose(new TimeoutError(job.batch.exportName, this.#settings.timeoutMs));
+  }
+
+  #crash(reason: string): void {
+    if (!this.#alive) return;
+    if (!this.#started) {
+      this.#stop();
+      this.#onStartFailed(new Error(reason));
+      return;
+    }
+    this.#settings.logger.error("instance {id} crashed: {reason}", { id: this.id, reason });
+    this.#lose(new WorkerCrashError(this.#job?.batch.exportName ?? "(idle)", reason));
+  }
+
+  /**
+   * Ends the worker after a timeout or crash: finished calls keep their results, the call in flight fails
+   * with `error`, and the calls after it go back to the pool.
+   */
+  #lose(error: PluginCallError): void {
+    const job = this.#job;
+    const completed = Atomics.load(this.#slots, SLOT_COMPLETED);
+    const inFlight = Atomics.load(this.#slots, SLOT_IN_FLIGHT);
+    this.#stop();
+    if (job === undefined) return this.#events.lost(this, undefined);
+    this.#collect(job, completed);
+    const failed = inFlight >= 0 ? inFlight : completed;
+    if (failed < job.count) job.batch.settle(job.start + failed, { ok: false, error });
+    const next = failed + 1;
+    const leftover = next < job.count
+      ? { batch: job.batch, start: job.start + next, count: job.count - next }
+      : undefined;
+    this.#events.lost(this, leftover);
+  }
+
+  /** Reads the first `completed` results of the job from shared memory into its batch. */
+  #collect(job: Job, completed: number): void {
+    const reader = new ValueReader(this.#output);
+    const { batch } = job;
+    for (let i = 0; i < completed; i++) {
+      const status = reader.u32();
+      const result: CallResult<unknown> = status === RESULT_OK
+        ? { ok: true, value: reader.value(batch.signature.result) }
+        : {
+          ok: false,
+          error: this.#failure(batch, JSON.parse(decodeUtf16(reader.rawBytes())) as CallFailure),
+        };
+      batch.settle(job.start + i, result);
+    }
+  }
+
+  #failure(batch: Batch, failure: CallFailure): Error {
+    const name = batch.exportName;
+    switch (failure.kind) {
+      case "abort":
+        return new PluginAbortError(name, failure.message, failure.file, failure.line, failure.column);
+      case "trap":
+        return new PluginTrapError(name, failure.message, failure.wasmStack);
+      case "memory":
+        return new MemoryLimitError(name, this.#settings.memoryLimitBytes ?? 0);
+      case "marshalling":
+        return new MarshallingError(name, failure.message);
+      case "host": {
+        const original = this.#hostErrors.get(failure.errorId);
+        return original instanceof Error ? original : new Error(failure.message);
+      }
+    }
+  }
+
+  #receive(message: WorkerMessage): void {
+    if (!this.#alive) return;
+    switch (message.type) {
+      case "ready":
+        this.#started = true;
+        this.#onReady();
+        return;
+      case "init-failed":
+        this.#stop();
+        this.#onStartFailed(new Error(message.message));
+        return;
+      case "host-call":
+        return void this.#answerHostCall(message.functionIndex);
+      case "notification":
+        return this.#notify(message.functionIndex, message.args);
+      case "batch-done": {
+        const job = this.#job!;
+        clearTimeout(this.#timer);
+        this.#job = undefined;
+        this.#collect(job, job.count);
+        this.#hostErrors.clear();
+        this.#events.idle(this);
+        return;
+      }
+    }
+  }
+
+  #callContext(): HostCallContext {
+    return {
+      instanceId: this.id,
+      exportName: this.#job?.batch.exportName ?? "",
+      logger: this.#settings.logger,
+    };
+  }
+
+  async #answerHostCall(functionIndex: number): Promise<void> {
+    const fn = this.#settings.plugin.hostFunctions[functionIndex];
+    if (fn.kind !== "main") return;
+    const writer = new ValueWriter(this.#channel);
+    let status = 0;
+    try {
+      const reader = new ValueReader(this.#channel);
+      const args = fn.params.map((type) => reader.value(type));
+      const result = await fn.run(...args as [], this.#callContext());
+      if (!this.#alive) return;
+      writer.value(fn.result, result, `result of host function ${fn.namespace}.${fn.name}`);
+    } catch (error) {
+      if (!this.#alive) return;
+      const id = this.#nextErrorId++;
+      this.#hostErrors.set(id, error);
+      writer.offset = 0;
+      writer.u32(id);
+      writer.string(error instanceof Error ? error.message : String(error));
+      status = 1;
+    }
+    Atomics.store(this.#slots, SLOT_CHANNEL_STATUS, status);
+    Atomics.store(this.#slots, SLOT_CHANNEL_STATE, CHANNEL_ANSWERED);
+    Atomics.notify(this.#slots, SLOT_CHANNEL_STATE);
+  }
+
+  #notify(functionIndex: number, args: readonly unknown[]): void {
+    const fn = this.#settings.plugin.hostFunctions[functionIndex];
+    if (fn.kind !== "notification") return;
+    try {
+      fn.run(...args as [], this.#callContext());
+    } catch (error) {
+      this.#settings.logger.warn("instance {id}: host function {fn} failed: {error}", {
+        id: this.id,
+        fn: `${fn.namespace}.${fn.name}`,
+        error,
+      });
+    }
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * The execution context pool and the trait building blocks.
+ *
+ * @module
+ */
+export { type CallOptions, ExecutionContextPool, type ExportArgs, type ExportResult } from "./pool.ts";
+export type { CallResult } from "./batch.ts";
+export type { ExecutionContextPoolOptions, MemoryLimit, PluginSource } from "./options.ts";
+export * from "./errors.ts";
+export {
+  type ExportsOf,
+  type HostCallContext,
+  type HostFunction,
+  hostFunction,
+  type MainThreadHostFunction,
+  notification,
+  type NotificationHostFunction,
+  type Trait,
+  workerFunction,
+  type WorkerHostFunction,
+} from "./trait.ts";
+export type { WorkerBuiltinName } from "./worker_builtins.ts";

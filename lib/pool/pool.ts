@@ -1,0 +1,300 @@
+/**
+ * The execution context pool: runs plugin exports on a fixed number of isolated instances (one Deno Worker
+ * each, without permissions), queues calls while all are busy, enforces a per-call timeout by terminating
+ * the worker, and keeps a warm spare instance so that a replaced worker costs no start-up time.
+ *
+ * @module
+ */
+import type { Logger } from "@logtape/logtape";
+import type { ExportDeclarations, JsParams, JsValueOf, Signature } from "../interop/types.ts";
+import { Batch, type CallResult, checkArguments, type Job } from "./batch.ts";
+import { ExecutionContext } from "./context.ts";
+import { PluginLoadError, PoolClosedError } from "./errors.ts";
+import {
+  type ExecutionContextPoolOptions,
+  loadPluginBytes,
+  type ResolvedOptions,
+  resolveOptions,
+} from "./options.ts";
+import { preparePlugin } from "./prepare.ts";
+import type { ExportsOf, Trait } from "./trait.ts";
+
+export type { CallResult } from "./batch.ts";
+
+/** Options of a single call or batch. */
+export interface CallOptions {
+  /** Aborts the wait for a free instance; a call already running is not interrupted (it has the timeout). */
+  readonly signal?: AbortSignal;
+}
+
+/** The JavaScript arguments of export `N`. */
+export type ExportArgs<E extends ExportDeclarations, N extends keyof E> = JsParams<E[N]["params"]>;
+/** The JavaScript result of export `N`. */
+export type ExportResult<E extends ExportDeclarations, N extends keyof E> = JsValueOf<E[N]["result"]>;
+
+interface QueuedJob extends Job {
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * A pool of plugin instances, typed by the exports its traits require.
+ *
+ * @example Run `handleEvent` on two instances
+ * ```ts
+ * import { ExecutionContextPool } from "./pool.ts";
+ * import { AssemblyScriptEnv, HandleEvent } from "../../traits/mod.ts";
+ *
+ * const pool = await ExecutionContextPool.create({
+ *   plugin: "build/plugin.wasm",
+ *   traits: [new AssemblyScriptEnv(), new HandleEvent()] as const,
+ *   concurrency: 2,
+ *   timeout: 500,
+ * });
+ * const response: Uint8Array = await pool.execute("handleEvent", new Uint8Array([0x0a, 0x00]));
+ * const results = await pool.batch("handleEvent", [[new Uint8Array()], [new Uint8Array()]]);
+ * await pool.close();
+ * ```
+ */
+export class ExecutionContextPool<E extends ExportDeclarations> {
+  readonly #options: ResolvedOptions;
+  readonly #settings: ConstructorParameters<typeof ExecutionContext>[1];
+  readonly #exports: ExportDeclarations;
+  readonly #active = new Set<ExecutionContext>();
+  readonly #idle: ExecutionContext[] = [];
+  #spare: ExecutionContext | undefined;
+  /** Replacements still starting; terminated on close. */
+  readonly #starting = new Set<ExecutionContext>();
+  readonly #queue: QueuedJob[] = [];
+  #nextId = 1;
+  #closed = false;
+
+  private constructor(
+    options: ResolvedOptions,
+    settings: ConstructorParameters<typeof ExecutionContext>[1],
+  ) {
+    this.#options = options;
+    this.#settings = settings;
+    this.#exports = settings.plugin.exports;
+  }
+
+  /**
+   * Loads and checks the plugin, compiles it once, and starts `concurrency` instances plus one spare.
+   * Rejects with `PoolOptionsError` or `PluginLoadError` (leaving no worker running) when it cannot.
+   */
+  static async create<const T extends readonly Trait[]>(
+    options: ExecutionContextPoolOptions<T>,
+  ): Promise<ExecutionContextPool<ExportsOf<T>>> {
+    const resolved = resolveOptions(options);
+    const bytes = await loadPluginBytes(options.plugin);
+    const plugin = await preparePlugin(bytes, options.traits, resolved.memoryLimitPages);
+    const pool = new ExecutionContextPool<ExportsOf<T>>(resolved, {
+      plugin,
+      timeoutMs: resolved.timeoutMs,
+      logger: resolved.logger,
+      memoryLimitBytes: resolved.memoryLimitPages === undefined
+        ? undefined
+        : resolved.memoryLimitPages * 65536,
+    });
+    await pool.#start();
+    return pool;
+  }
+
+  async #start(): Promise<void> {
+    const contexts = Array.from({ length: this.#options.concurrency + 1 }, () => this.#newContext());
+    try {
+      await Promise.all(contexts.map((context) => context.ready));
+    } catch (error) {
+      for (const context of contexts) context.terminate();
+      throw new PluginLoadError(
+        `the plugin instance failed to start: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
+    }
+    this.#spare = contexts.pop();
+    for (const context of contexts) this.#activate(context);
+    this.#options.logger.debug("started {count} instances and a spare", { count: contexts.length });
+  }
+
+  #newContext(): ExecutionContext {
+    return new ExecutionContext(this.#nextId++, this.#settings, {
+      idle: (context) => {
+        this.#idle.push(context);
+        this.#pump();
+      },
+      lost: (context, leftover) => this.#replace(context, leftover),
+    });
+  }
+
+  #activate(context: ExecutionContext): void {
+    this.#active.add(context);
+    this.#idle.push(context);
+  }
+
+  /** Puts the spare in the lost context's place and starts a new spare. */
+  #replace(lost: ExecutionContext, leftover: Job | undefined): void {
+    this.#active.delete(lost);
+    const idleAt = this.#idle.indexOf(lost);
+    if (idleAt >= 0) this.#idle.splice(idleAt, 1);
+    if (leftover !== undefined) this.#queue.unshift(leftover);
+    if (this.#closed) return;
+    if (this.#spare !== undefined) {
+      this.#activate(this.#spare);
+      this.#spare = undefined;
+    }
+    this.#startSpare();
+    this.#pump();
+  }
+
+  #startSpare(): void {
+    const context = this.#newContext();
+    this.#starting.add(context);
+    context.ready.then(
+      () => {
+        this.#starting.delete(context);
+        if (this.#active.size < this.#options.concurrency) {
+          this.#activate(context);
+          this.#startSpare();
+          this.#pump();
+        } else {
+          this.#spare = context;
+        }
+      },
+      (error) => {
+        this.#starting.delete(context);
+        this.#options.logger.error("a replacement instance failed to start: {error}", { error });
+        if (this.#active.size === 0 && this.#starting.size === 0) this.#failQueue(error);
+      },
+    );
+  }
+
+  #failQueue(error: Error): void {
+    for (const job of this.#queue.splice(0)) {
+      for (let i = job.start; i < job.start + job.count; i++) job.batch.settle(i, { ok: false, error });
+    }
+  }
+
+  #pump(): void {
+    while (this.#queue.length > 0 && this.#idle.length > 0) {
+      this.#idle.pop()!.run(this.#queue.shift()!);
+    }
+  }
+
+  #signature(name: string): Signature {
+    const signature = Object.hasOwn(this.#exports, name) ? this.#exports[name] : undefined;
+    if (signature === undefined) {
+      throw new TypeError(
+        `${name} is not an export required by the pool's traits (known: ${
+          Object.keys(this.#exports).join(", ")
+        })`,
+      );
+    }
+    return signature;
+  }
+
+  #enqueue(batch: Batch, signal: AbortSignal | undefined): void {
+    const count = batch.args.length;
+    if (count === 0) return;
+    // Split a large batch evenly over the instances so that they work on it in parallel.
+    const parts = Math.min(this.#options.concurrency, count);
+    const jobs: QueuedJob[] = [];
+    for (let part = 0, start = 0; part < parts; part++) {
+      const size = Math.floor(count / parts) + (part < count % parts ? 1 : 0);
+      jobs.push({ batch, start, count: size, signal });
+      start += size;
+    }
+    this.#queue.push(...jobs);
+    if (signal !== undefined) {
+      const onAbort = () => {
+        for (const job of jobs) {
+          const at = this.#queue.indexOf(job);
+          if (at < 0) continue;
+          this.#queue.splice(at, 1);
+          for (let i = job.start; i < job.start + job.count; i++) {
+            batch.settle(i, { ok: false, error: signal.reason });
+          }
+        }
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      batch.promise.then(() => signal.removeEventListener("abort", onAbort));
+    }
+    this.#pump();
+  }
+
+  /**
+   * Runs `name` once per argument list, in as few messages as there are instances, and returns each call's
+   * result or error in order. A call that fails (or hangs past the timeout) fails alone; the others complete.
+   */
+  batch<N extends keyof E & string>(
+    name: N,
+    calls: readonly ExportArgs<E, N>[],
+    options: CallOptions = {},
+  ): Promise<CallResult<ExportResult<E, N>>[]> {
+    try {
+      if (this.#closed) throw new PoolClosedError();
+      options.signal?.throwIfAborted();
+      const signature = this.#signature(name);
+      for (const args of calls) checkArguments(name, signature, args as readonly unknown[]);
+      const batch = new Batch(name, signature, calls as readonly (readonly unknown[])[]);
+      this.#enqueue(batch, options.signal);
+      return batch.promise as Promise<CallResult<ExportResult<E, N>>[]>;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Runs `name(...args)` with options; rejects with the call's error. */
+  async call<N extends keyof E & string>(
+    name: N,
+    args: ExportArgs<E, N>,
+    options: CallOptions = {},
+  ): Promise<ExportResult<E, N>> {
+    const [result] = await this.batch(name, [args], options);
+    if (!result.ok) throw result.error;
+    return result.value;
+  }
+
+  /**
+   * Runs `name(...args)` on a free instance and resolves to its result, typed from the traits' declarations.
+   *
+   * @example
+   * ```ts ignore
+   * const out: Uint8Array = await pool.execute("handleEvent", request);
+   * ```
+   */
+  execute<N extends keyof E & string>(name: N, ...args: ExportArgs<E, N>): Promise<ExportResult<E, N>> {
+    return this.call(name, args);
+  }
+
+  /** Number of instances serving calls (the spare not included). */
+  get size(): number {
+    return this.#active.size;
+  }
+
+  /** Whether {@linkcode close} was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The pool's logger. */
+  get logger(): Logger {
+    return this.#options.logger;
+  }
+
+  /**
+   * Terminates every instance. Queued and running calls reject with `PoolClosedError`, as do later calls.
+   */
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#closed = true;
+    const error = new PoolClosedError();
+    this.#failQueue(error);
+    for (const context of this.#active) context.terminate(error);
+    this.#active.clear();
+    this.#idle.length = 0;
+    this.#spare?.terminate();
+    this.#spare = undefined;
+    for (const context of this.#starting) context.terminate();
+    this.#starting.clear();
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * Turns a plugin binary and a list of traits into what the workers need: the module compiled once (with
+ * its memory capped when a limit is set), the host function table and the export signatures, after
+ * checking that every import is provided and every required export exists with the declared signature.
+ *
+ * @module
+ */
+import { missingRuntimeExports } from "../interop/assemblyscript.ts";
+import { type ExportDeclarations, formatSignature, type Signature, WASM_TYPE } from "../interop/types.ts";
+import {
+  inspectWasm,
+  limitMemory,
+  WasmFormatError,
+  type WasmFunctionType,
+  type WasmModuleInfo,
+} from "../interop/wasm_binary.ts";
+import { PluginLoadError, PoolOptionsError } from "./errors.ts";
+import type { HostFunctionDescriptor } from "./protocol.ts";
+import type { HostFunction, Trait } from "./trait.ts";
+
+/** A plugin checked against its traits and compiled. */
+export interface PreparedPlugin {
+  readonly module: WebAssembly.Module;
+  /** Host functions the plugin imports, in the order of {@linkcode descriptors}. */
+  readonly hostFunctions: readonly HostFunction[];
+  readonly descriptors: readonly HostFunctionDescriptor[];
+  /** Every export the traits require, with its signature. */
+  readonly exports: ExportDeclarations;
+}
+
+function wasmSignature(signature: Signature): WasmFunctionType {
+  return {
+    params: signature.params.map((type) => WASM_TYPE[type]!),
+    results: signature.result === "void" ? [] : [WASM_TYPE[signature.result]!],
+  };
+}
+
+function sameType(a: WasmFunctionType, b: WasmFunctionType): boolean {
+  return a.params.join() === b.params.join() && a.results.join() === b.results.join();
+}
+
+function formatWasm(type: WasmFunctionType): string {
+  return `(${type.params.join(", ")}) -> ${type.results.length === 0 ? "void" : type.results.join(", ")}`;
+}
+
+function hostFunctionsByImport(traits: readonly Trait[]): Map<string, { fn: HostFunction; trait: Trait }> {
+  const byImport = new Map<string, { fn: HostFunction; trait: Trait }>();
+  for (const trait of traits) {
+    for (const fn of trait.hostFunctions) {
+      const key = `${fn.namespace}.${fn.name}`;
+      const existing = byImport.get(key);
+      if (existing !== undefined) {
+        throw new PoolOptionsError(
+          `host function ${key} is provided by both the ${existing.trait.name} and the ${trait.name} traits`,
+        );
+      }
+      byImport.set(key, { fn, trait });
+    }
+  }
+  return byImport;
+}
+
+function requiredExports(traits: readonly Trait[]): Record<string, Signature> {
+  const exports: Record<string, Signature> = {};
+  const owners: Record<string, string> = {};
+  for (const trait of traits) {
+    for (const [name, signature] of Object.entries(trait.requiredExports)) {
+      const existing = exports[name];
+      if (existing !== undefined && formatSignature(existing) !== formatSignature(signature)) {
+        throw new PoolOptionsError(
+          `export ${name} is required as ${formatSignature(existing)} by ${owners[name]} ` +
+            `but as ${formatSignature(signature)} by ${trait.name}`,
+        );
+      }
+      exports[name] = signature;
+      owners[name] = trait.name;
+    }
+  }
+  return exports;
+}
+
+function checkModule(
+  info: WasmModuleInfo,
+  byImport: Map<string, { fn: HostFunction; trait: Trait }>,
+  exports: Record<string, Signature>,
+  traitNames: string,
+): HostFunction[] {
+  const missingRuntime = missingRuntimeExports(info.exports.map((e) => e.name));
+  if (missingRuntime.length > 0) {
+    throw new PluginLoadError(
+      `the plugin does not export the AssemblyScript runtime (${missingRuntime.join(", ")} missing): ` +
+        `build it with --exportRuntime`,
+    );
+  }
+  const used: HostFunction[] = [];
+  for (const entry of info.imports) {
+    const key = `${entry.module}.${entry.name}`;
+    if (entry.kind === "memory") {
+      throw new PluginLoadError(`the plugin imports its memory (${key}); build it without --importMemory`);
+    }
+    if (entry.kind !== "function") {
+      throw new PluginLoadError(`the plugin imports ${entry.kind} ${key}; only functions can be provided`);
+    }
+    const provided = byImport.get(key);
+    if (provided === undefined) {
+      throw new PluginLoadError(
+        `the plugin imports ${key}, which none of the traits (${traitNames}) provides`,
+      );
+    }
+    const expected = wasmSignature(provided.fn);
+    if (!sameType(expected, entry.type!)) {
+      throw new PluginLoadError(
+        `the plugin imports ${key} as ${formatWasm(entry.type!)}, but the ${provided.trait.name} trait ` +
+          `declares ${formatSignature(provided.fn)}, i.e. ${formatWasm(expected)}`,
+      );
+    }
+    used.push(provided.fn);
+  }
+  for (const [name, signature] of Object.entries(exports)) {
+    const found = info.exports.find((e) => e.name === name);
+    if (found === undefined || found.kind !== "function") {
+      throw new PluginLoadError(
+        `the plugin does not export the function ${name}${formatSignature(signature)}`,
+      );
+    }
+    const expected = wasmSignature(signature);
+    if (!sameType(expected, found.type!)) {
+      throw new PluginLoadError(
+        `the plugin exports ${name} as ${formatWasm(found.type!)}, but ${formatSignature(signature)}, ` +
+          `i.e. ${formatWasm(expected)}, is required`,
+      );
+    }
+  }
+  return used;
+}
+
+/**
+ * Checks `bytes` against the traits and compiles it; throws {@linkcode PluginLoadError} naming what is
+ * wrong, or {@linkcode PoolOptionsError} when the traits contradict each other.
+ */
+export async function preparePlugin(
+  bytes: Uint8Array,
+  traits: readonly Trait[],
+  memoryLimitPages?: number,
+): Promise<PreparedPlugin> {
+  const byImport = hostFunctionsByImport(traits);
+  const exports = requiredExports(traits);
+  let info: WasmModuleInfo;
+  let binary = bytes;
+  try {
+    info = inspectWasm(bytes);
+    if (memoryLimitPages !== undefined) binary = limitMemory(bytes, memoryLimitPages);
+  } catch (error) {
+    if (error instanceof WasmFormatError) {
+      throw new PluginLoadError(`invalid WebAssembly plugin: ${error.message}`, { cause: error });
+    }
+    throw error;
+  }
+  const hostFunctions = checkModule(info, byImport, exports, traits.map((t) => t.name).join(", ") || "none");
+  let module: WebAssembly.Module;
+  try {
+    module = await WebAssembly.compile(binary as Uint8Array<ArrayBuffer>);
+  } catch (error) {
+    throw new PluginLoadError(
+      `invalid WebAssembly plugin: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
+  const descriptors = hostFunctions.map((fn): HostFunctionDescriptor => ({
+    namespace: fn.namespace,
+    name: fn.name,
+    params: fn.params,
+    result: fn.result,
+    kind: fn.kind,
+    builtin: fn.kind === "worker" ? fn.builtin : undefined,
+  }));
+  return { module, hostFunctions, descriptors, exports };
+}

@@ -1,0 +1,92 @@
+/**
+ * The messages and shared-memory layout between the pool (main thread) and its workers.
+ *
+ * Each worker gets a small control block (Int32 slots plus one Float64) and two growable shared buffers:
+ * `output`, where it appends each finished call's result as it goes, and `channel`, which carries host
+ * function arguments and results while the worker waits in `Atomics.wait`. Because results and progress
+ * live in shared memory, the main thread still has every finished result after it terminates a hung worker,
+ * and resubmits only the calls that never started.
+ *
+ * @module
+ */
+import type { ParamType, ResultType, Signature } from "../interop/types.ts";
+import type { WorkerBuiltinName } from "./worker_builtins.ts";
+
+/** Int32 slot: index (within the batch) of the call in flight, or -1 when the worker is idle. */
+export const SLOT_IN_FLIGHT = 0;
+/** Int32 slot: number of calls of the batch whose result is in `output`. */
+export const SLOT_COMPLETED = 1;
+/** Int32 slot: host channel state ({@linkcode CHANNEL_WAITING} or {@linkcode CHANNEL_ANSWERED}). */
+export const SLOT_CHANNEL_STATE = 2;
+/** Int32 slot: 0 when the host function returned, 1 when it threw. */
+export const SLOT_CHANNEL_STATUS = 3;
+/** Byte offset of the Float64 holding the epoch time (ms) when the call in flight started. */
+export const STARTED_AT_OFFSET = 16;
+/** Size of the control block in bytes. */
+export const CONTROL_BYTES = 32;
+
+/** Channel state: the worker waits for the main thread. */
+export const CHANNEL_WAITING = 0;
+/** Channel state: the main thread has written the answer. */
+export const CHANNEL_ANSWERED = 1;
+
+/** Result entry status in `output`. */
+export const RESULT_OK = 0;
+/** Result entry status in `output`: the entry holds a {@linkcode CallFailure}. */
+export const RESULT_ERROR = 1;
+
+/** Largest size the output and channel buffers may grow to. */
+export const MAX_SHARED_BYTES = 1024 * 1024 * 1024;
+
+/** How a worker imports one host function. */
+export interface HostFunctionDescriptor {
+  readonly namespace: string;
+  readonly name: string;
+  readonly params: readonly ParamType[];
+  readonly result: ResultType;
+  readonly kind: "main" | "notification" | "worker";
+  readonly builtin?: WorkerBuiltinName;
+}
+
+/** Main to worker: instantiate the module. */
+export interface InitMessage {
+  readonly type: "init";
+  readonly module: WebAssembly.Module;
+  readonly hostFunctions: readonly HostFunctionDescriptor[];
+  readonly exports: Readonly<Record<string, Signature>>;
+  readonly control: SharedArrayBuffer;
+  readonly output: SharedArrayBuffer;
+  readonly channel: SharedArrayBuffer;
+  /** Limit of the patched memory in pages, to tell a failed `memory.grow` from other traps. */
+  readonly memoryLimitPages?: number;
+}
+
+/** Main to worker: run `count` calls of `exportName` with arguments encoded in `input`. */
+export interface BatchMessage {
+  readonly type: "batch";
+  readonly exportName: string;
+  readonly count: number;
+  readonly input: ArrayBuffer;
+}
+
+/** Worker to main. */
+export type WorkerMessage =
+  | { readonly type: "ready" }
+  | { readonly type: "init-failed"; readonly message: string }
+  | { readonly type: "host-call"; readonly functionIndex: number }
+  | { readonly type: "notification"; readonly functionIndex: number; readonly args: readonly unknown[] }
+  | { readonly type: "batch-done" };
+
+/** Why a call failed, as the worker reports it (JSON in the output entry). */
+export type CallFailure =
+  | {
+    readonly kind: "abort";
+    readonly message: string;
+    readonly file: string;
+    readonly line: number;
+    readonly column: number;
+  }
+  | { readonly kind: "trap"; readonly message: string; readonly wasmStack: readonly string[] }
+  | { readonly kind: "memory" }
+  | { readonly kind: "host"; readonly errorId: number; readonly message: string }
+  | { readonly kind: "marshalling"; readonly message: string };

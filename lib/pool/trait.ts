@@ -1,0 +1,118 @@
+/**
+ * Traits: the typed units that connect a plugin to the host. A trait lists the host functions it gives the
+ * plugin (by WebAssembly import namespace and name, with declared parameter and result types) and the
+ * exports it needs from the plugin. The pool marshals every value from these declarations, so trait code
+ * only sees `string`, `Uint8Array`, `number`, `boolean` and `bigint`.
+ *
+ * Host functions run where their state is:
+ * - {@linkcode hostFunction}: on the main thread; the plugin waits for the (possibly async) result.
+ * - {@linkcode notification}: on the main thread, fire-and-forget (`void` result), e.g. logging.
+ * - {@linkcode workerFunction}: inside the worker, for pure functions built into the worker.
+ *
+ * @module
+ */
+import type { Logger } from "@logtape/logtape";
+import type { ExportDeclarations, JsParams, JsValueOf, ParamType, ResultType } from "../interop/types.ts";
+import type { WorkerBuiltinName } from "./worker_builtins.ts";
+
+/** What a main-thread host function learns about the call it serves. */
+export interface HostCallContext {
+  /** The id of the instance (worker) that made the call. */
+  readonly instanceId: number;
+  /** The plugin export being executed. */
+  readonly exportName: string;
+  /** The pool's logger. */
+  readonly logger: Logger;
+}
+
+interface HostFunctionBase<P extends readonly ParamType[], R extends ResultType> {
+  /** Import namespace, as in AssemblyScript's `@external("namespace", "name")`. */
+  readonly namespace: string;
+  /** Import name. */
+  readonly name: string;
+  readonly params: P;
+  readonly result: R;
+}
+
+/** A host function run on the main thread; the plugin blocks until it returns. */
+export interface MainThreadHostFunction<
+  P extends readonly ParamType[] = readonly ParamType[],
+  R extends ResultType = ResultType,
+> extends HostFunctionBase<P, R> {
+  readonly kind: "main";
+  /** The implementation; may be async. Throwing fails the plugin call with the thrown error. */
+  run(...args: [...JsParams<P>, HostCallContext]): JsValueOf<R> | Promise<JsValueOf<R>>;
+}
+
+/** A `void` host function run on the main thread without making the plugin wait. */
+export interface NotificationHostFunction<P extends readonly ParamType[] = readonly ParamType[]>
+  extends HostFunctionBase<P, "void"> {
+  readonly kind: "notification";
+  /** The implementation; errors are logged, the plugin call goes on. */
+  run(...args: [...JsParams<P>, HostCallContext]): void;
+}
+
+/** A pure host function that runs inside the worker (see `worker_builtins.ts`). */
+export interface WorkerHostFunction<
+  P extends readonly ParamType[] = readonly ParamType[],
+  R extends ResultType = ResultType,
+> extends HostFunctionBase<P, R> {
+  readonly kind: "worker";
+  /** The worker builtin implementing it. */
+  readonly builtin: WorkerBuiltinName;
+}
+
+/** Any host function. */
+export type HostFunction = MainThreadHostFunction | NotificationHostFunction | WorkerHostFunction;
+
+/**
+ * A trait: host functions given to the plugin and exports required from it.
+ *
+ * @example A trait that gives `kv.get(key: string): string` and needs `run(): void`
+ * ```ts
+ * import { hostFunction, type Trait } from "./trait.ts";
+ * class Kv implements Trait<{ readonly run: { readonly params: readonly []; readonly result: "void" } }> {
+ *   readonly name = "Kv";
+ *   readonly requiredExports = { run: { params: [], result: "void" } } as const;
+ *   readonly hostFunctions = [
+ *     hostFunction({ namespace: "kv", name: "get", params: ["string"], result: "string", run: (key) => key }),
+ *   ];
+ * }
+ * ```
+ */
+export interface Trait<E extends ExportDeclarations = ExportDeclarations> {
+  /** A name for error messages, e.g. `Store`. */
+  readonly name: string;
+  /** Host functions this trait gives the plugin. */
+  readonly hostFunctions: readonly HostFunction[];
+  /** Exports this trait needs the plugin to have, with their signatures. */
+  readonly requiredExports: E;
+}
+
+/** Declares a main-thread host function; parameter types flow into `run`. */
+export function hostFunction<const P extends readonly ParamType[], const R extends ResultType>(
+  declaration: Omit<MainThreadHostFunction<P, R>, "kind">,
+): MainThreadHostFunction<P, R> {
+  return { kind: "main", ...declaration };
+}
+
+/** Declares a fire-and-forget main-thread host function. */
+export function notification<const P extends readonly ParamType[]>(
+  declaration: Omit<NotificationHostFunction<P>, "kind" | "result">,
+): NotificationHostFunction<P> {
+  return { kind: "notification", result: "void", ...declaration };
+}
+
+/** Declares a host function implemented by a worker builtin. */
+export function workerFunction<const P extends readonly ParamType[], const R extends ResultType>(
+  declaration: Omit<WorkerHostFunction<P, R>, "kind">,
+): WorkerHostFunction<P, R> {
+  return { kind: "worker", ...declaration };
+}
+
+type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I
+  : never;
+
+/** The exports required by a list of traits, merged: this types `ExecutionContextPool.execute`. */
+export type ExportsOf<T extends readonly Trait[]> = UnionToIntersection<T[number]["requiredExports"]> extends
+  infer E extends ExportDeclarations ? { [K in keyof E]: E[K] } : never;

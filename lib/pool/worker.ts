@@ -1,0 +1,249 @@
+/// <reference lib="deno.worker" />
+/**
+ * Worker entry of the execution context pool: holds one WebAssembly instance of the plugin, runs batches of
+ * calls on it one after another, and records progress and results in shared memory as it goes.
+ *
+ * After a call fails (trap, abort, host function error) the instance is discarded and a fresh one is made
+ * from the same module, because the AssemblyScript runtime's state is not trustworthy after an unwound call.
+ *
+ * @module
+ */
+import {
+  ARRAY_BUFFER_CLASS_ID,
+  AssemblyScriptMemoryInterop,
+  ObjectTypeError,
+  STRING_CLASS_ID,
+} from "../interop/assemblyscript.ts";
+import type { ParamType, ResultType, Signature } from "../interop/types.ts";
+import { decodeUtf16, ValueReader, ValueWriter } from "../interop/value_codec.ts";
+import {
+  type BatchMessage,
+  type CallFailure,
+  CHANNEL_WAITING,
+  type HostFunctionDescriptor,
+  type InitMessage,
+  RESULT_ERROR,
+  RESULT_OK,
+  SLOT_CHANNEL_STATE,
+  SLOT_CHANNEL_STATUS,
+  SLOT_COMPLETED,
+  SLOT_IN_FLIGHT,
+  STARTED_AT_OFFSET,
+  type WorkerMessage,
+} from "./protocol.ts";
+import { PluginAbort, WORKER_BUILTINS } from "./worker_builtins.ts";
+
+/** Thrown into the plugin when a main-thread host function failed; carries the id of the original error. */
+class HostCallFailed extends Error {
+  constructor(readonly errorId: number, message: string) {
+    super(message);
+  }
+}
+
+type WasmValue = number | bigint;
+type RawArgument = WasmValue | Uint8Array;
+
+interface Live {
+  readonly exports: WebAssembly.Exports;
+  readonly interop: AssemblyScriptMemoryInterop;
+}
+
+let setup: InitMessage;
+let control: Int32Array;
+let startedAt: Float64Array;
+let output: ValueWriter;
+let channelWriter: ValueWriter;
+let live: Live;
+
+function post(message: WorkerMessage): void {
+  self.postMessage(message);
+}
+
+function classIdOf(type: ParamType | ResultType): number {
+  return type === "string" ? STRING_CLASS_ID : ARRAY_BUFFER_CLASS_ID;
+}
+
+function isObjectType(type: ResultType): type is "string" | "bytes" {
+  return type === "string" || type === "bytes";
+}
+
+/** Converts what a host function returned (read from the channel) into a WebAssembly value. */
+function toWasm(type: ResultType, reader: ValueReader): WasmValue | undefined {
+  if (type === "void") return undefined;
+  if (isObjectType(type)) return live.interop.newObject(classIdOf(type), reader.rawBytes());
+  return reader.number(type, true) as WasmValue;
+}
+
+function mainThreadImport(descriptor: HostFunctionDescriptor, functionIndex: number) {
+  return (...raw: WasmValue[]): WasmValue | undefined => {
+    channelWriter.offset = 0;
+    descriptor.params.forEach((type, i) => {
+      channelWriter.wasmValue(
+        type,
+        isObjectType(type) ? live.interop.objectBytes(raw[i] as number, classIdOf(type)) : raw[i],
+      );
+    });
+    Atomics.store(control, SLOT_CHANNEL_STATE, CHANNEL_WAITING);
+    post({ type: "host-call", functionIndex });
+    Atomics.wait(control, SLOT_CHANNEL_STATE, CHANNEL_WAITING);
+    const reader = new ValueReader(setup.channel);
+    if (Atomics.load(control, SLOT_CHANNEL_STATUS) !== 0) {
+      const errorId = reader.u32();
+      throw new HostCallFailed(errorId, decodeUtf16(reader.rawBytes()));
+    }
+    return toWasm(descriptor.result, reader);
+  };
+}
+
+function notificationImport(descriptor: HostFunctionDescriptor, functionIndex: number) {
+  return (...raw: WasmValue[]): void => {
+    const args = descriptor.params.map((type, i) => {
+      const value = raw[i];
+      if (type === "string") return live.interop.getString(value as number);
+      if (type === "bytes") return live.interop.getArrayBuffer(value as number);
+      if (type === "bool") return value !== 0;
+      return value;
+    });
+    post({ type: "notification", functionIndex, args });
+  };
+}
+
+function buildImports(): WebAssembly.Imports {
+  const imports: Record<string, Record<string, (...args: WasmValue[]) => WasmValue | undefined | void>> = {};
+  setup.hostFunctions.forEach((descriptor, index) => {
+    let implementation;
+    if (descriptor.kind === "main") implementation = mainThreadImport(descriptor, index);
+    else if (descriptor.kind === "notification") implementation = notificationImport(descriptor, index);
+    else {
+      const builtin = WORKER_BUILTINS[descriptor.builtin!] as (
+        interop: AssemblyScriptMemoryInterop,
+        ...args: WasmValue[]
+      ) => WasmValue | undefined;
+      implementation = (...raw: WasmValue[]) => builtin(live.interop, ...raw);
+    }
+    (imports[descriptor.namespace] ??= {})[descriptor.name] = implementation;
+  });
+  return imports;
+}
+
+function instantiate(): void {
+  const instance = new WebAssembly.Instance(setup.module, buildImports());
+  live = { exports: instance.exports, interop: new AssemblyScriptMemoryInterop(instance.exports) };
+}
+
+function wasmFrames(error: Error): string[] {
+  const frames: string[] = [];
+  for (const line of (error.stack ?? "").split("\n")) {
+    const match = /^\s*at (?:(.+?) \()?wasm:\/\/wasm\/[0-9a-f]+:(wasm-function\[\d+\]:0x[0-9a-f]+)\)?$/.exec(
+      line,
+    );
+    if (match) frames.push(`${match[1] ?? "<anonymous>"} (${match[2]})`);
+  }
+  return frames;
+}
+
+/**
+ * AssemblyScript's allocator executes `unreachable` when `memory.grow` fails. With a memory limit set, an
+ * `unreachable` raised in the allocator (named in debug builds) or while the memory cannot double any more
+ * (the allocator always asks for at least the current size first) is reported as the limit being exceeded.
+ */
+function isMemoryLimitTrap(error: Error, frames: readonly string[]): boolean {
+  const limit = setup.memoryLimitPages;
+  if (limit === undefined || error.message !== "unreachable") return false;
+  if (frames.some((frame) => frame.includes("growMemory"))) return true;
+  return (live.interop.memory.buffer.byteLength / 65536) * 2 > limit;
+}
+
+function describeFailure(error: unknown): CallFailure {
+  if (error instanceof PluginAbort) {
+    return {
+      kind: "abort",
+      message: error.message,
+      file: error.file,
+      line: error.line,
+      column: error.column,
+    };
+  }
+  if (error instanceof HostCallFailed) {
+    return { kind: "host", errorId: error.errorId, message: error.message };
+  }
+  if (error instanceof ObjectTypeError) return { kind: "marshalling", message: error.message };
+  if (error instanceof Error) {
+    const frames = wasmFrames(error);
+    if (isMemoryLimitTrap(error, frames)) return { kind: "memory" };
+    return { kind: "trap", message: error.message, wasmStack: frames };
+  }
+  return { kind: "trap", message: String(error), wasmStack: [] };
+}
+
+function readArguments(signature: Signature, reader: ValueReader): RawArgument[] {
+  return signature.params.map((type) =>
+    isObjectType(type) ? reader.rawBytes() : reader.number(type, true) as WasmValue
+  );
+}
+
+function callOnce(exportName: string, signature: Signature, raw: RawArgument[]): void {
+  const { interop, exports } = live;
+  const pinned: number[] = [];
+  const args = signature.params.map((type, i) => {
+    const value = raw[i];
+    if (!(value instanceof Uint8Array)) return value;
+    const ptr = interop.pin(interop.newObject(classIdOf(type), value));
+    pinned.push(ptr);
+    return ptr;
+  });
+  const result = (exports[exportName] as (...args: WasmValue[]) => WasmValue | undefined)(...args);
+  const type = signature.result;
+  const entryStart = output.offset;
+  output.u32(RESULT_OK);
+  try {
+    output.wasmValue(
+      type,
+      isObjectType(type) ? interop.objectBytes(result as number, classIdOf(type)) : result!,
+    );
+  } catch (error) {
+    output.offset = entryStart;
+    throw error;
+  }
+  for (const ptr of pinned) interop.unpin(ptr);
+}
+
+function runBatch({ exportName, count, input }: BatchMessage): void {
+  const signature = setup.exports[exportName];
+  const reader = new ValueReader(input);
+  output.offset = 0;
+  Atomics.store(control, SLOT_COMPLETED, 0);
+  for (let index = 0; index < count; index++) {
+    const raw = readArguments(signature, reader);
+    startedAt[0] = performance.timeOrigin + performance.now();
+    Atomics.store(control, SLOT_IN_FLIGHT, index);
+    try {
+      callOnce(exportName, signature, raw);
+    } catch (error) {
+      output.u32(RESULT_ERROR);
+      output.string(JSON.stringify(describeFailure(error)));
+      instantiate();
+    }
+    Atomics.store(control, SLOT_COMPLETED, index + 1);
+  }
+  Atomics.store(control, SLOT_IN_FLIGHT, -1);
+  post({ type: "batch-done" });
+}
+
+self.onmessage = (event: MessageEvent<InitMessage | BatchMessage>) => {
+  const message = event.data;
+  if (message.type === "batch") return runBatch(message);
+  setup = message;
+  control = new Int32Array(message.control, 0, 4);
+  startedAt = new Float64Array(message.control, STARTED_AT_OFFSET, 1);
+  output = new ValueWriter(message.output);
+  channelWriter = new ValueWriter(message.channel);
+  Atomics.store(control, SLOT_IN_FLIGHT, -1);
+  try {
+    instantiate();
+  } catch (error) {
+    post({ type: "init-failed", message: error instanceof Error ? error.message : String(error) });
+    return;
+  }
+  post({ type: "ready" });
+};

@@ -1,0 +1,27 @@
+/**
+ * The plugin entry point the event pipeline calls.
+ *
+ * @module
+ */
+import type { Trait } from "../lib/pool/trait.ts";
+
+/** The exports {@linkcode HandleEvent} requires. */
+export type HandleEventExports = {
+  readonly handleEvent: { readonly params: readonly ["bytes"]; readonly result: "bytes" };
+};
+
+/**
+ * Requires `handleEvent(request: ArrayBuffer): ArrayBuffer` from the plugin: it takes an encoded
+ * `plugin.HandleEventRequest` and returns an encoded `plugin.HandleEventResponse`.
+ *
+ * @example
+ * ```ts ignore
+ * const pool = await ExecutionContextPool.create({ plugin, traits: [new AssemblyScriptEnv(), new HandleEvent()] });
+ * const response: Uint8Array = await pool.execute("handleEvent", request);
+ * ```
+ */
+export class HandleEvent implements Trait<HandleEventExports> {
+  readonly name = "HandleEvent";
+  readonly requiredExports: HandleEventExports = { handleEvent: { params: ["bytes"], result: "bytes" } };
+  readonly hostFunctions = [] as const;
+}

@@ -1,0 +1,43 @@
+/**
+ * The `store` host functions: token counting per scope, backed by a {@linkcode TokenStore}.
+ *
+ * @module
+ */
+import type { TokenStore } from "../lib/store/types.ts";
+import { hostFunction, type Trait } from "../lib/pool/trait.ts";
+
+/**
+ * Gives the plugin a token store. Runs on the main thread so every instance shares the store.
+ *
+ * Plugin declarations (AssemblyScript):
+ * ```ts ignore
+ * @external("store", "takeToken") export declare function takeToken(scope: string, ttl: i32): i32;
+ * @external("store", "releaseTokens") export declare function releaseTokens(scope: string): void;
+ * ```
+ * `takeToken` adds a token to `scope` that lives `ttl` seconds and returns how many live tokens the scope
+ * holds; `releaseTokens` removes them all. A store error fails the plugin call with that error.
+ */
+export class Store implements Trait<Record<never, never>> {
+  readonly name = "Store";
+  readonly requiredExports: Record<never, never> = {};
+  readonly hostFunctions;
+
+  constructor(store: TokenStore) {
+    this.hostFunctions = [
+      hostFunction({
+        namespace: "store",
+        name: "takeToken",
+        params: ["string", "i32"],
+        result: "i32",
+        run: (scope, ttl) => store.takeToken(scope, ttl),
+      }),
+      hostFunction({
+        namespace: "store",
+        name: "releaseTokens",
+        params: ["string"],
+        result: "void",
+        run: (scope) => store.releaseTokens(scope),
+      }),
+    ] as const;
+  }
+}

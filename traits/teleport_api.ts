@@ -1,0 +1,34 @@
+/**
+ * The `api` host functions: calls to Teleport on the plugin's behalf, through a {@linkcode TeleportClient}.
+ *
+ * @module
+ */
+import type { TeleportClient } from "../lib/api/types.ts";
+import { hostFunction, type Trait } from "../lib/pool/trait.ts";
+
+/**
+ * Gives the plugin the Teleport API. Runs on the main thread (one client for all instances).
+ *
+ * Plugin declaration (AssemblyScript), `lock` being a protobuf-encoded `types.LockV2`:
+ * ```ts ignore
+ * @external("api", "upsertLock") export declare function upsertLock(lock: ArrayBuffer): void;
+ * ```
+ * A client error fails the plugin call with that error.
+ */
+export class TeleportApi implements Trait<Record<never, never>> {
+  readonly name = "TeleportApi";
+  readonly requiredExports: Record<never, never> = {};
+  readonly hostFunctions;
+
+  constructor(client: TeleportClient) {
+    this.hostFunctions = [
+      hostFunction({
+        namespace: "api",
+        name: "upsertLock",
+        params: ["bytes"],
+        result: "void",
+        run: (lock) => client.upsertLock(lock),
+      }),
+    ] as const;
+  }
+}
