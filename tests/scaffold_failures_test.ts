@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { CompileError } from "../lib/asc/compiler.ts";
+import { compileAssemblyScript, CompileError } from "../lib/asc/compiler.ts";
 import { FixtureError } from "../lib/proto/fixture_json.ts";
 import { EXAMPLES } from "../boilerplate/mod.ts";
 import { createPluginProject } from "../lib/scaffold/project.ts";
@@ -93,6 +93,32 @@ Deno.test("each test function gets its own result: assert, trap, endless loop, m
     // Generous bound: the endless loop must not hold the run much past its timeout.
     assert.ok(performance.now() - started - summary.compileMillis < 30_000);
   }, { "assembly/event_handler.test.ts": OUTCOMES_TEST });
+});
+
+Deno.test("-b runs the tests a prebuilt .wasm exports, with the same reporting", async () => {
+  await withProject(async (dir) => {
+    const { binary } = await compileAssemblyScript({
+      entries: ["assembly/event_handler.test.ts"],
+      baseDir: dir,
+      target: "debug",
+    });
+    const wasm = join(dir, "tests.wasm");
+    await Deno.writeFile(wasm, binary);
+    const summary = await runPluginTests({ projectDir: dir, prebuiltWasm: wasm });
+    assert.deepEqual(summary.results.map((r) => [r.file, r.name, r.failure]), [
+      [wasm, "testPasses", undefined],
+      [wasm, "testFailsAnAssert", {
+        kind: "assert",
+        message: "expected a login, got UserCreate",
+        location: "assembly/event_handler.test.ts:12:5",
+      }],
+    ]);
+  }, {
+    "assembly/event_handler.test.ts": OUTCOMES_TEST.slice(
+      0,
+      OUTCOMES_TEST.indexOf("export function testTraps"),
+    ),
+  });
 });
 
 Deno.test("a README test against the wrong plugin fails with the README's assert message", async () => {
