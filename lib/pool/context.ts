@@ -53,7 +53,10 @@ export interface ContextSettings {
   readonly memoryLimitBytes?: number;
 }
 
-const WORKER_URL = new URL("./worker.ts", import.meta.url);
+/** The worker entry every context runs. */
+export const WORKER_URL: URL = new URL("./worker.ts", import.meta.url);
+/** How every context's worker is started: a module worker without any permission. */
+export const WORKER_OPTIONS: WorkerOptions = { type: "module", deno: { permissions: "none" } };
 
 function now(): number {
   return performance.timeOrigin + performance.now();
@@ -92,7 +95,7 @@ export class ExecutionContext {
       this.#onReady = resolve;
       this.#onStartFailed = reject;
     });
-    this.#worker = new Worker(WORKER_URL, { type: "module", deno: { permissions: "none" } });
+    this.#worker = new Worker(WORKER_URL, WORKER_OPTIONS);
     this.#worker.onmessage = (event: MessageEvent<WorkerMessage>) => this.#receive(event.data);
     this.#worker.onerror = (event) => {
       event.preventDefault();

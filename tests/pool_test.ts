@@ -1,0 +1,395 @@
+import assert from "node:assert/strict";
+import {
+  ExecutionContextPool,
+  hostFunction,
+  MemoryLimitError,
+  PluginAbortError,
+  PluginLoadError,
+  PluginTrapError,
+  PoolClosedError,
+  PoolOptionsError,
+  type Trait,
+} from "../lib/pool/mod.ts";
+import { WORKER_OPTIONS } from "../lib/pool/context.ts";
+import { AssemblyScriptEnv, HandleEvent, PluginExports, Store, Testing } from "../traits/mod.ts";
+import type { TokenStore } from "../lib/store/types.ts";
+import { compileSnippet } from "./helpers/assemblyscript.ts";
+
+const PLUGIN = `
+@external("probe", "enter") declare function enter(): void;
+@external("probe", "leave") declare function leave(): void;
+
+export function handleEvent(request: ArrayBuffer): ArrayBuffer { return request; }
+export function echo(s: string): string { return s; }
+export function reverse(b: ArrayBuffer): ArrayBuffer {
+  const src = Uint8Array.wrap(b);
+  const out = new Uint8Array(src.length);
+  for (let i = 0; i < src.length; i++) out[i] = src[src.length - 1 - i];
+  return out.buffer;
+}
+export function mix(a: i32, b: i64, c: f64, d: bool): f64 { return d ? <f64>a + <f64>b + c : 0; }
+export function guarded(): void { enter(); leave(); }
+export function failAssert(n: i32): void { assert(n > 1, "n must be above 1"); }
+export function trap(): i32 { unreachable(); return 0; }
+export function hog(): i32 {
+  const chunks = new Array<ArrayBuffer>();
+  for (let i = 0; i < 1000; i++) chunks.push(new ArrayBuffer(64 * 1024));
+  return chunks.length;
+}
+`;
+
+const PLUGIN_EXPORTS = new PluginExports({
+  echo: { params: ["string"], result: "string" },
+  reverse: { params: ["bytes"], result: "bytes" },
+  mix: { params: ["i32", "i64", "f64", "bool"], result: "f64" },
+  guarded: { params: [], result: "void" },
+  failAssert: { params: ["i32"], result: "void" },
+  trap: { params: [], result: "i32" },
+  hog: { params: [], result: "i32" },
+});
+
+/** Records, per instance, how many calls are inside `guarded` at once. */
+class Probe implements Trait<Record<never, never>> {
+  readonly name = "Probe";
+  readonly requiredExports = {};
+  readonly inside = new Map<number, number>();
+  readonly seen = new Set<number>();
+  overlaps = 0;
+  readonly hostFunctions = [
+    hostFunction({
+      namespace: "probe",
+      name: "enter",
+      params: [],
+      result: "void",
+      run: async (context) => {
+        const count = (this.inside.get(context.instanceId) ?? 0) + 1;
+        if (count > 1) this.overlaps++;
+        this.inside.set(context.instanceId, count);
+        this.seen.add(context.instanceId);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      },
+    }),
+    hostFunction({
+      namespace: "probe",
+      name: "leave",
+      params: [],
+      result: "void",
+      run: (context) => void this.inside.set(context.instanceId, this.inside.get(context.instanceId)! - 1),
+    }),
+  ];
+}
+
+async function createPool(options: { concurrency?: number; memoryLimit?: { pages: number } } = {}) {
+  const probe = new Probe();
+  const pool = await ExecutionContextPool.create({
+    plugin: await compileSnippet(PLUGIN),
+    traits: [new AssemblyScriptEnv(), new HandleEvent(), PLUGIN_EXPORTS, probe],
+    timeout: 5000,
+    ...options,
+  });
+  return { pool, probe };
+}
+
+Deno.test("pool: strings and buffers round-trip (empty, non-ASCII, 10 MB) with typed results", async () => {
+  const { pool } = await createPool();
+  try {
+    for (const text of ["", "héllo — ✓ 日本語 🎉", "x".repeat(5 * 1024 * 1024)]) {
+      const echoed: string = await pool.execute("echo", text);
+      assert.equal(echoed, text);
+    }
+    const big = new Uint8Array(10 * 1024 * 1024).map((_, i) => i % 251);
+    for (const bytes of [new Uint8Array(), new Uint8Array([1, 2, 3]), big]) {
+      assert.deepEqual(await pool.execute("reverse", bytes), bytes.slice().reverse());
+    }
+    assert.deepEqual(
+      await pool.execute("handleEvent", new Uint8Array([0x0a, 0x01, 0x02])),
+      new Uint8Array([10, 1, 2]),
+    );
+    assert.equal(await pool.execute("mix", 1, 2n, 0.5, true), 3.5);
+  } finally {
+    await pool.close();
+  }
+});
+
+Deno.test("pool: concurrent calls never share an instance, and all instances are used", async () => {
+  const { pool, probe } = await createPool({ concurrency: 3 });
+  try {
+    await Promise.all(Array.from({ length: 30 }, () => pool.execute("guarded")));
+    assert.equal(probe.overlaps, 0);
+    assert.equal(probe.seen.size, 3);
+  } finally {
+    await pool.close();
+  }
+});
+
+Deno.test("pool: abort() reports the plugin's message and source location; the next call works", async () => {
+  const { pool } = await createPool();
+  try {
+    await assert.rejects(pool.execute("failAssert", 1), (error: unknown) => {
+      assert.ok(error instanceof PluginAbortError);
+      assert.equal(error.abortMessage, "n must be above 1");
+      assert.equal(error.file, "index.ts");
+      assert.ok(error.line > 0 && error.column > 0);
+      assert.match(error.message, /^failAssert aborted: n must be above 1 at index\.ts:\d+:\d+$/);
+      return true;
+    });
+    assert.equal(await pool.execute("echo", "still alive"), "still alive");
+  } finally {
+    await pool.close();
+  }
+});
+
+Deno.test("pool: a trap reports its message and the wasm function it happened in", async () => {
+  const { pool } = await createPool();
+  try {
+    await assert.rejects(pool.execute("trap"), (error: unknown) => {
+      assert.ok(error instanceof PluginTrapError);
+      assert.equal(error.trap, "unreachable");
+      assert.match(error.wasmStack[0], /trap \(wasm-function\[\d+\]:0x[0-9a-f]+\)/);
+      return true;
+    });
+    assert.equal(await pool.execute("echo", "ok"), "ok");
+  } finally {
+    await pool.close();
+  }
+});
+
+Deno.test("pool: memory beyond the limit fails the call with MemoryLimitError and the instance is replaced", async () => {
+  const { pool } = await createPool({ memoryLimit: { pages: 32 } });
+  try {
+    await assert.rejects(pool.execute("hog"), (error: unknown) => {
+      assert.ok(error instanceof MemoryLimitError);
+      assert.equal(error.message, "hog failed: memory limit 2097152 bytes (32 pages) exceeded");
+      return true;
+    });
+    assert.equal(await pool.execute("echo", "fresh"), "fresh");
+  } finally {
+    await pool.close();
+  }
+});
+
+Deno.test("pool: a batch returns each call's result or error in order", async () => {
+  const { pool } = await createPool({ concurrency: 2 });
+  try {
+    const results = await pool.batch("failAssert", [[5], [0], [7], [1], [9]]);
+    assert.deepEqual(results.map((r) => r.ok), [true, false, true, false, true]);
+    const failed = results[1];
+    assert.ok(!failed.ok && failed.error instanceof PluginAbortError);
+  } finally {
+    await pool.close();
+  }
+});
+
+Deno.test("pool: a throwing host function fails the call with that very error", async () => {
+  const failure = new Error("redis is down");
+  const store: TokenStore = {
+    takeToken: () => Promise.reject(failure),
+    releaseTokens: () => Promise.resolve(),
+    close: () => Promise.resolve(),
+  };
+  const pool = await ExecutionContextPool.create({
+    plugin: await compileSnippet(`
+      @external("store", "takeToken") declare function takeToken(scope: string, ttl: i32): i32;
+      export function take(scope: string): i32 { return takeToken(scope, 60); }
+    `),
+    traits: [
+      new AssemblyScriptEnv(),
+      new Store(store),
+      new PluginExports({ take: { params: ["string"], result: "i32" } }),
+    ],
+  });
+  try {
+    await assert.rejects(pool.execute("take", "user:alice"), (error) => error === failure);
+  } finally {
+    await pool.close();
+  }
+});
+
+Deno.test("pool: Testing host functions give fixtures, wrapped requests and the latest API request", async () => {
+  let latest: Uint8Array | undefined;
+  const pool = await ExecutionContextPool.create({
+    plugin: await compileSnippet(`
+      @external("test", "getFixture") declare function getFixture(n: i32): ArrayBuffer;
+      @external("test", "getFixtureAsHandleEventRequest") declare function getFixtureAsHandleEventRequest(n: i32): ArrayBuffer;
+      @external("test", "getLatestAPIRequest") declare function getLatestAPIRequest(): ArrayBuffer;
+      export function fixture(n: i32): ArrayBuffer { return getFixture(n); }
+      export function request(n: i32): ArrayBuffer { return getFixtureAsHandleEventRequest(n); }
+      export function latest(): ArrayBuffer { return getLatestAPIRequest(); }
+    `),
+    traits: [
+      new AssemblyScriptEnv(),
+      new Testing({ fixtures: new Map([[1, new Uint8Array([7, 8, 9])]]), latestApiRequest: () => latest }),
+      new PluginExports({
+        fixture: { params: ["i32"], result: "bytes" },
+        request: { params: ["i32"], result: "bytes" },
+        latest: { params: [], result: "bytes" },
+      }),
+    ],
+  });
+  try {
+    assert.deepEqual(await pool.execute("fixture", 1), new Uint8Array([7, 8, 9]));
+    assert.deepEqual(await pool.execute("request", 1), new Uint8Array([0x0a, 3, 7, 8, 9]));
+    await assert.rejects(pool.execute("fixture", 2), /fixture 2 does not exist \(fixtures: 1\)/);
+    assert.deepEqual(await pool.execute("latest"), new Uint8Array());
+    latest = new Uint8Array([1, 2]);
+    assert.deepEqual(await pool.execute("latest"), new Uint8Array([1, 2]));
+  } finally {
+    await pool.close();
+  }
+});
+
+Deno.test("pool: trace lines are formatted like the original and carry the instance id", async () => {
+  const lines: string[] = [];
+  const pool = await ExecutionContextPool.create({
+    plugin: await compileSnippet(
+      `export function run(): void { trace("foo", 2, 100, 200); trace("bar"); trace("pi", 1, 3.5); }`,
+    ),
+    traits: [
+      new AssemblyScriptEnv({ onTrace: (line, source) => lines.push(`${source.instanceId} ${line}`) }),
+      new PluginExports({ run: { params: [], result: "void" } }),
+    ],
+  });
+  try {
+    await pool.execute("run");
+    assert.deepEqual(lines, ["1 foo 100 200", "1 bar", "1 pi 3.5"]);
+  } finally {
+    await pool.close();
+  }
+});
+
+Deno.test("pool: invalid wasm, a missing export, a missing import and a missing runtime fail clearly", async () => {
+  const traits = [new AssemblyScriptEnv(), new HandleEvent()] as const;
+  await assert.rejects(
+    ExecutionContextPool.create({ plugin: new Uint8Array([0, 1, 2, 3]), traits }),
+    (error: unknown) => error instanceof PluginLoadError && /invalid WebAssembly plugin/.test(error.message),
+  );
+  await assert.rejects(
+    ExecutionContextPool.create({ plugin: await compileSnippet(`export function other(): void {}`), traits }),
+    /does not export the function handleEvent\(bytes\) -> bytes/,
+  );
+  await assert.rejects(
+    ExecutionContextPool.create({
+      plugin: await compileSnippet(`
+        @external("store", "takeToken") declare function takeToken(scope: string, ttl: i32): i32;
+        export function handleEvent(b: ArrayBuffer): ArrayBuffer { takeToken("x", 1); return b; }`),
+      traits,
+    }),
+    /imports store\.takeToken, which none of the traits \(AssemblyScriptEnv, HandleEvent\) provides/,
+  );
+  await assert.rejects(
+    ExecutionContextPool.create({
+      plugin: compileRuntimeLess(),
+      traits,
+    }),
+    /does not export the AssemblyScript runtime \(.*__new.*\): build it with --exportRuntime/,
+  );
+  await assert.rejects(
+    ExecutionContextPool.create({ plugin: "/nonexistent/plugin.wasm", traits }),
+    /cannot read plugin/,
+  );
+  await assert.rejects(
+    ExecutionContextPool.create({ plugin: new Uint8Array(), traits, concurrency: 0 }),
+    (error: unknown) =>
+      error instanceof PoolOptionsError && /concurrency must be an integer/.test(error.message),
+  );
+});
+
+/** A hand-written module exporting handleEvent and memory but no AssemblyScript runtime. */
+function compileRuntimeLess(): Uint8Array {
+  // (module (memory (export "memory") 1) (func (export "handleEvent") (param i32) (result i32) local.get 0))
+  return new Uint8Array([
+    0,
+    97,
+    115,
+    109,
+    1,
+    0,
+    0,
+    0,
+    1,
+    6,
+    1,
+    96,
+    1,
+    127,
+    1,
+    127,
+    3,
+    2,
+    1,
+    0,
+    5,
+    3,
+    1,
+    0,
+    1,
+    7,
+    24,
+    2,
+    6,
+    109,
+    101,
+    109,
+    111,
+    114,
+    121,
+    2,
+    0,
+    11,
+    104,
+    97,
+    110,
+    100,
+    108,
+    101,
+    69,
+    118,
+    101,
+    110,
+    116,
+    0,
+    0,
+    10,
+    6,
+    1,
+    4,
+    0,
+    32,
+    0,
+    11,
+  ]);
+}
+
+Deno.test("pool: close() rejects queued and later calls; waiting honours an AbortSignal", async () => {
+  const { pool } = await createPool();
+  const controller = new AbortController();
+  const running = pool.execute("guarded");
+  const aborted = pool.call("echo", ["never"], { signal: controller.signal });
+  controller.abort(new Error("gave up"));
+  await assert.rejects(aborted, /gave up/);
+  const queued = pool.execute("echo", "queued");
+  await pool.close();
+  await assert.rejects(running, PoolClosedError);
+  await assert.rejects(queued, PoolClosedError);
+  await assert.rejects(pool.execute("echo", "late"), PoolClosedError);
+});
+
+Deno.test("pool: worker-side code has no permissions (file read and socket fail)", async () => {
+  const script = `self.onmessage = async () => {
+    const outcome = [];
+    try { await Deno.readTextFile("/etc/hostname"); outcome.push("read"); } catch (e) { outcome.push(e.name); }
+    try { (await Deno.connect({ hostname: "127.0.0.1", port: 9 })).close(); outcome.push("net"); } catch (e) { outcome.push(e.name); }
+    self.postMessage(outcome);
+  };`;
+  const url = `data:application/javascript,${encodeURIComponent(script)}`;
+  const worker = new Worker(url, WORKER_OPTIONS);
+  try {
+    const outcome = await new Promise((resolve) => {
+      worker.onmessage = (event) => resolve(event.data);
+      worker.postMessage(null);
+    });
+    assert.deepEqual(outcome, ["NotCapable", "NotCapable"]);
+  } finally {
+    worker.terminate();
+  }
+});
