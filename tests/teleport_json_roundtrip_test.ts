@@ -118,6 +118,9 @@ for (const member of members.filter((m) => m.name !== "Unknown")) {
     assert.deepEqual(JSON.parse(codec.renderMessage(parsed.bytes)), JSON.parse(json));
     // Large 64-bit values travel as exact JSON integers.
     if (json.includes("9007199254740993")) assert.doesNotMatch(json, /9007199254740992/);
+    // The bytes are canonical (field-number order, no empty sub-messages, no defaults): an encoder that
+    // re-encodes what it decoded, as plugins do, writes the very same bytes, so the line is forwarded verbatim.
+    assert.deepEqual([...oneOf.encode(oneOf.decode(parsed.bytes)).finish()], [...parsed.bytes]);
     // And unchanged, the line goes out as it came.
     assert.equal(codec.renderEvent(parsed, parsed.bytes), json);
   });

@@ -579,6 +579,8 @@ for (const vector of VECTORS) {
   Deno.test(`TestJSON vector "${vector.name}": returned unchanged, the line is forwarded byte for byte`, () => {
     const parsed = codec.toEvent(vector.json);
     assert.equal(codec.renderEvent(parsed, parsed.bytes), vector.json);
+    // A canonical re-encoding (what a plugin's generated encoder writes) is byte-identical.
+    assert.deepEqual([...oneOf.encode(oneOf.decode(parsed.bytes)).finish()], [...parsed.bytes]);
     // A plugin re-encoding the same event differently: without the empty sub-messages gogo writes, and with a
     // field the schema does not know (OneOf field 999, varint 0).
     const pruned = oneOf.encode(oneOf.fromObject(decodePlain(oneOf, parsed.bytes))).finish();

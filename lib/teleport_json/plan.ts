@@ -13,7 +13,7 @@
  * @module
  */
 import protobuf from "protobufjs";
-import { type LongBits, longBitsOfDecimal, longBitsOfNumber, type WireWriter } from "./wire_writer.ts";
+import { type LongBits, longBitsOfDecimal, longBitsOfNumber, WireWriter } from "./wire_writer.ts";
 import { isJsonObject, isRawNumber, type JsonObject, type JsonValue, rawNumber } from "./json.ts";
 import { formatRfc3339, parseRfc3339, type Timestamp, ZERO_TIME_SECONDS } from "../proto/timestamp.ts";
 
@@ -38,6 +38,8 @@ export interface LeafPlan {
   readonly kind: "leaf";
   /** Proto field name (the property of decoded messages). */
   readonly name: string;
+  /** Field number. */
+  readonly id: number;
   /** JSON key; `null` when the field never appears in JSON (jsontag `-`, or shadowed under Go's rules). */
   key: string | null;
   /** Index of the field's value in {@linkcode MessagePlan.slots} order; -1 when it has no key. */
@@ -56,12 +58,18 @@ export interface EmbedPlan {
   readonly kind: "embed";
   /** Proto field name of the embedded message. */
   readonly name: string;
+  /** Field number. */
+  readonly id: number;
   /** Its wire tag (field number, length-delimited). */
   readonly tag: number;
   /** The embedded message type. */
   readonly type: protobuf.Type;
-  /** Its fields, flattened into the parent's JSON object. */
+  /** Its fields, flattened into the parent's JSON object, in declaration order. */
   readonly nodes: readonly PlanNode[];
+  /** The same fields in field-number order, the order they are written in. */
+  readonly wireNodes: readonly PlanNode[];
+  /** Bytes of the tag and a zero length: what an empty occurrence takes on the wire. */
+  readonly emptyLength: number;
 }
 
 /** One entry of a message plan. */
@@ -71,8 +79,10 @@ export type PlanNode = LeafPlan | EmbedPlan;
 export interface MessagePlan {
   /** The planned message type. */
   readonly type: protobuf.Type;
-  /** Fields in declaration (Go struct) order; embedded ones nest their own nodes. */
+  /** Fields in declaration (Go struct) order, the order Go renders them; embedded ones nest their own nodes. */
   readonly nodes: readonly PlanNode[];
+  /** The same fields in field-number order, the order they are written in (as protobuf encoders do). */
+  readonly wireNodes: readonly PlanNode[];
   /** Slot of each JSON key in the values array {@linkcode encodeMessage} fills (visible leaves only). */
   readonly slots: ReadonlyMap<string, number>;
 }
@@ -88,7 +98,7 @@ export function encodeMessage(plan: MessagePlan, object: JsonObject, writer: Wir
     const slot = slots.get(key);
     if (slot !== undefined) values[slot] = object[key];
   }
-  writeNodes(plan.nodes, values, writer, path);
+  writeNodes(plan.wireNodes, values, writer, path);
 }
 
 function writeNodes(
@@ -99,9 +109,12 @@ function writeNodes(
 ) {
   for (const node of nodes) {
     if (node.kind === "embed") {
+      // Empty embedded messages are left out, as protobuf encoders (and the plugins' generated code) do.
+      const mark = writer.length;
       writer.uint32(node.tag).fork();
-      writeNodes(node.nodes, values, writer, path);
+      writeNodes(node.wireNodes, values, writer, path);
       writer.ldelim();
+      if (writer.length === mark + node.emptyLength) writer.truncate(mark);
       continue;
     }
     const value = node.slot < 0 ? undefined : values[node.slot];
@@ -660,12 +673,14 @@ export class PlanCompiler {
     let plan = this.#plans.get(type);
     if (plan === undefined) {
       const nodes: PlanNode[] = [];
+      const wireNodes: PlanNode[] = [];
       const slots = new Map<string, number>();
-      plan = { type, nodes, slots };
+      plan = { type, nodes, wireNodes, slots };
       // Registered before compiling so that self-referencing types resolve to this (still filling) plan.
       this.#plans.set(type, plan);
       const candidates: Candidate[] = [];
       nodes.push(...this.#compileNodes(type, 0, candidates, new Set([type])));
+      wireNodes.push(...byFieldNumber(nodes));
       applyGoVisibility(candidates);
       for (const { leaf } of candidates) {
         if (leaf.key === null) continue;
@@ -687,12 +702,17 @@ export class PlanCompiler {
           );
         }
         embedding.add(embeddedType);
+        const tag = (field.id << 3) | DELIMITED;
+        const embeddedNodes = this.#compileNodes(embeddedType, depth + 1, candidates, embedding);
         nodes.push({
           kind: "embed",
           name: field.name,
-          tag: (field.id << 3) | DELIMITED,
+          id: field.id,
+          tag,
           type: embeddedType,
-          nodes: this.#compileNodes(embeddedType, depth + 1, candidates, embedding),
+          nodes: embeddedNodes,
+          wireNodes: byFieldNumber(embeddedNodes),
+          emptyLength: varintLength(tag) + 1,
         });
         embedding.delete(embeddedType);
         continue;
@@ -716,15 +736,41 @@ export class PlanCompiler {
     const nullable = !(optionOf(field, "nullable") === false || optionOf(field, "nullable") === "false");
     // gogoproto always writes a non-nullable message (a Go struct value), and encoding/json always renders it.
     const zero = nullable ? undefined : codec.zero;
+    const emptyLength = varintLength(tag) + 1;
+    // What gogoproto's zero value is on the wire, left out when it is an empty message.
+    const writeZero = (writer: Writer) => {
+      const mark = writer.length;
+      zero?.write(writer.uint32(tag));
+      if (writer.length === mark + emptyLength) writer.truncate(mark);
+    };
+    let zeroEmpty: boolean | undefined;
+    // Computed on first use: a nested plan may still be compiling now.
+    const zeroIsEmpty = () => {
+      if (zeroEmpty === undefined) {
+        const probe = new WireWriter(64);
+        writeZero(probe);
+        zeroEmpty = probe.length === 0;
+      }
+      return zeroEmpty;
+    };
     return {
       kind: "leaf",
       name: field.name,
+      id: field.id,
       key,
       slot: -1,
-      write(writer, value, path) {
-        if (!codec.isDefault(value)) codec.write(writer.uint32(tag), value, path, keyName);
-      },
-      writeAbsent: zero && ((writer) => zero.write(writer.uint32(tag))),
+      write: zero
+        ? (writer, value, path) => {
+          // An empty non-nullable message is left out when that reads back the same (its zero value is empty
+          // too); an empty Timestamp is 1970-01-01, not Go's zero time, so it stays.
+          const mark = writer.length;
+          codec.write(writer.uint32(tag), value, path, keyName);
+          if (writer.length === mark + emptyLength && zeroIsEmpty()) writer.truncate(mark);
+        }
+        : (writer, value, path) => {
+          if (!codec.isDefault(value)) codec.write(writer.uint32(tag), value, path, keyName);
+        },
+      writeAbsent: zero && writeZero,
       render(decoded) {
         if (zero) return isAbsent(decoded) ? zero.render() : codec.render(decoded);
         if (omitEmpty && codec.isEmpty(decoded)) return undefined;
@@ -747,6 +793,7 @@ export class PlanCompiler {
     return {
       kind: "leaf",
       name: field.name,
+      id: field.id,
       key,
       slot: -1,
       write(writer, value, path) {
@@ -834,6 +881,7 @@ function compileRepeated(
   return {
     kind: "leaf",
     name: field.name,
+    id: field.id,
     key,
     slot: -1,
     write(writer, value, path) {
@@ -858,6 +906,18 @@ function compileRepeated(
       return list.map((item) => codec.render(item));
     },
   };
+}
+
+/** Nodes sorted by field number (stable for equal numbers, which a valid schema does not have). */
+function byFieldNumber(nodes: readonly PlanNode[]): PlanNode[] {
+  return [...nodes].sort((a, b) => a.id - b.id);
+}
+
+/** Bytes of `value` as a varint. */
+function varintLength(value: number): number {
+  let length = 1;
+  for (let v = value >>> 7; v > 0; v >>>= 7) length++;
+  return length;
 }
 
 /**

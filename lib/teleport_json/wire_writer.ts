@@ -236,6 +236,17 @@ export class WireWriter {
     return this;
   }
 
+  /** Bytes written so far: a mark to {@linkcode WireWriter.truncate} back to. */
+  get length(): number {
+    return this.#position;
+  }
+
+  /** Forgets what was written after `mark` (outside any open fork). */
+  truncate(mark: number): this {
+    this.#position = mark;
+    return this;
+  }
+
   /** Returns a copy of the bytes written and empties the writer. */
   finish(): Uint8Array {
     if (this.#forks.length !== 0) throw new Error("WireWriter.finish() inside an unterminated fork()");
