@@ -10,6 +10,11 @@
  * `Traits` on `wrappers.LabelValues` (`map[string][]string`), `(gogoproto.wktpointer)` (wrappers as plain
  * values). `google.protobuf.Struct`, `Value` and `ListValue` are plain JSON.
  *
+ * The bytes written are canonical proto3 (fields in number order, no default scalars, no empty sub-messages),
+ * which is what a plugin's generated encoder writes back for an unchanged event, with one gogoproto rule kept:
+ * a non-nullable time without a value is Go's zero time (`seconds: -62135596800`), never left out (which would
+ * read as 1970-01-01).
+ *
  * @module
  */
 import protobuf from "protobufjs";
@@ -46,7 +51,10 @@ export interface LeafPlan {
   slot: number;
   /** Writes a present, non-null JSON value (tag included; proto3 defaults of singular scalars left out). */
   readonly write: (writer: WireWriter, value: JsonValue, path: string) => void;
-  /** Writes what gogoproto writes when the key is absent (non-nullable messages and times), if anything. */
+  /**
+   * Writes the zero value gogoproto gives a non-nullable field when the key is absent (Go's zero time; a
+   * message whose own zero value is not empty), if any.
+   */
   readonly writeAbsent: ((writer: WireWriter) => void) | undefined;
   /** The JSON value Go would write for a decoded field value, or `undefined` when omitempty leaves it out. */
   readonly render: (value: unknown) => JsonValue | undefined;
