@@ -6,7 +6,7 @@
 import type { Command } from "./command.ts";
 import { genCommand } from "./gen.ts";
 import { newCommand } from "./new.ts";
-import { fixturesGenerateCommand, fixturesListTemplatesCommand } from "./fixtures.ts";
+import { fixturesCommand, fixturesGenerateCommand, fixturesListTemplatesCommand } from "./fixtures.ts";
 import { buildCommand } from "./build.ts";
 import { testCommand } from "./test.ts";
 import { demoCommand } from "./demo.ts";
@@ -14,6 +14,7 @@ import { demoCommand } from "./demo.ts";
 /** Every command the CLI offers. */
 export const commands: readonly Command[] = [
   newCommand,
+  fixturesCommand,
   fixturesListTemplatesCommand,
   fixturesGenerateCommand,
   testCommand,

@@ -10,6 +10,24 @@ import { invalidFixtureName, writeNextFixture } from "../scaffold/fixture_files.
 import { bundledSchema } from "../proto/schema.ts";
 import { type Command, stringOption, UsageError } from "./command.ts";
 
+/** `fixtures` on its own: names the sub-commands, so a bare or mistyped one gets a useful answer. */
+export const fixturesCommand: Command = {
+  name: "fixtures",
+  summary: "Fixture commands: list-templates, generate",
+  usage: "list-templates | generate TEMPLATE NAME [-f DIR]",
+  description: "Test fixtures are events in fixtures/<id>-<name>.json. Sub-commands:\n" +
+    "  list-templates            list the templates, one per event type\n" +
+    "  generate TEMPLATE NAME    write fixtures/<next id>-NAME.json from a template",
+  options: {},
+  run(args) {
+    const [sub] = args.positionals;
+    throw new UsageError(
+      sub === undefined ? "fixtures needs a sub-command" : `unknown fixtures sub-command '${sub}'`,
+      `use '${args.program} fixtures list-templates' or '${args.program} fixtures generate TEMPLATE NAME'`,
+    );
+  },
+};
+
 /** The `fixtures list-templates` command. */
 export const fixturesListTemplatesCommand: Command = {
   name: "fixtures list-templates",
