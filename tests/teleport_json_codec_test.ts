@@ -291,3 +291,10 @@ Deno.test("values: integers out of their field's range make the line an Unknown,
     );
   }
 });
+
+Deno.test("forwarding: an unknown key named __proto__ survives a change", () => {
+  const line = `{"event":"session.start","time":"2020-01-01T00:00:00Z","login":"a","__proto__":{"x":1}}`;
+  const parsed = bundled.toEvent(line);
+  const changed = edit(oneOf, parsed.bytes, (event) => ((event.User as Record<string, unknown>).Login = "b"));
+  assert.equal(bundled.renderEvent(parsed, changed), line.replace(`"login":"a"`, `"login":"b"`));
+});

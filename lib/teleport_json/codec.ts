@@ -384,7 +384,8 @@ export function applyChanges(
     if (!(key in after) && key in original) changes.set(key, undefined);
   }
   if (changes.size === 0) return undefined;
-  const out: JsonObject = {};
+  // No prototype: a key named "__proto__" (an own property in parsed JSON) stays a key.
+  const out = Object.create(null) as JsonObject;
   for (const key in original) {
     if (!changes.has(key)) out[key] = original[key];
     else if (changes.get(key) !== undefined) out[key] = changes.get(key) as JsonValue;
