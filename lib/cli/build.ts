@@ -5,6 +5,7 @@
  */
 import { CompileError } from "../asc/compiler.ts";
 import { BUILD_TARGETS, buildPlugin, type BuildTarget } from "../scaffold/build.ts";
+import { PROJECT_HINT } from "./new.ts";
 import { type Command, stringOption, UsageError } from "./command.ts";
 
 /** The `build` command. */
@@ -50,6 +51,7 @@ export const buildCommand: Command = {
         console.error(e.diagnostics);
         throw new UsageError("the plugin does not compile", "fix the errors above and run build again");
       }
+      if (e instanceof Deno.errors.NotFound) throw new UsageError(e.message, PROJECT_HINT);
       throw e;
     }
     return 0;

@@ -7,6 +7,9 @@ import { EXAMPLE_NAMES, type ExampleName } from "../../boilerplate/mod.ts";
 import { createPluginProject, ProjectExistsError } from "../scaffold/project.ts";
 import { type Command, stringOption, UsageError } from "./command.ts";
 
+/** The hint for commands run outside a plugin project. */
+export const PROJECT_HINT = "run it in a plugin project folder or pass -d DIR; 'new DIR' creates a project";
+
 /** The `new` command. */
 export const newCommand: Command = {
   name: "new",

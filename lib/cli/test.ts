@@ -8,6 +8,7 @@ import { FixtureError } from "../proto/fixture_json.ts";
 import { TOKEN_STORE_SPEC_FORMS } from "../store/open.ts";
 import { formatSummary, formatTestResult, type TestEvent } from "../testing/results.ts";
 import { DEFAULT_TEST_TIMEOUT_MS, type PluginTestOptions, runPluginTests } from "../testing/runner.ts";
+import { PROJECT_HINT } from "./new.ts";
 import { type Command, integerOption, stringOption, UsageError } from "./command.ts";
 
 /** The `test` command. */
@@ -113,6 +114,7 @@ export async function runTestsAndReport(options: Omit<PluginTestOptions, "onEven
       throw new UsageError("the tests do not compile", "fix the errors above and run the tests again");
     }
     if (e instanceof FixtureError) throw new UsageError(e.message, "fix the fixture; no test was run");
+    if (e instanceof Deno.errors.NotFound) throw new UsageError(e.message, PROJECT_HINT);
     throw e;
   }
 }

@@ -35,12 +35,21 @@ export interface BuiltTarget {
 
 /**
  * Compiles the plugin of `projectDir` for each of `targets` and writes the binaries (and, for `debug`, the
- * source map next to it). Rejects with the compiler's `CompileError` on errors; nothing is written then.
+ * source map next to it). Rejects with the compiler's `CompileError` on errors (nothing is written then), and
+ * with `Deno.errors.NotFound` when the project has no plugin entry.
  */
 export async function buildPlugin(
   projectDir: string,
   targets: readonly BuildTarget[] = BUILD_TARGETS,
 ): Promise<BuiltTarget[]> {
+  try {
+    await Deno.stat(join(projectDir, PLUGIN_ENTRY));
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new Deno.errors.NotFound(`no ${PLUGIN_ENTRY} in ${projectDir}: is this a plugin project?`);
+    }
+    throw e;
+  }
   const built: BuiltTarget[] = [];
   const outputs: [string, Uint8Array | string][] = [];
   for (const target of targets) {
