@@ -298,3 +298,17 @@ Deno.test("forwarding: an unknown key named __proto__ survives a change", () => 
   const changed = edit(oneOf, parsed.bytes, (event) => ((event.User as Record<string, unknown>).Login = "b"));
   assert.equal(bundled.renderEvent(parsed, changed), line.replace(`"login":"a"`, `"login":"b"`));
 });
+
+Deno.test("forwarding: a label added to a map is patched into the original object, list changes replace the list", () => {
+  const line =
+    `{"event":"session.start","time":"2020-01-01T00:00:00Z","server_labels":{"b":"2","a":"1"},"initial_command":["ls"],"note":"n"}`;
+  const parsed = bundled.toEvent(line);
+  const changed = edit(oneOf, parsed.bytes, (event) => {
+    (event.Server as Record<string, Record<string, string>>).ServerLabels.c = "3";
+    event.InitialCommand = ["ls", "-l"];
+  });
+  assert.equal(
+    bundled.renderEvent(parsed, changed),
+    `{"event":"session.start","time":"2020-01-01T00:00:00Z","server_labels":{"b":"2","a":"1","c":"3"},"initial_command":["ls","-l"],"note":"n"}`,
+  );
+});

@@ -9,7 +9,14 @@ import protobuf from "protobufjs";
 import { eventTypeInfo } from "../events/catalog.ts";
 import { bundledSchema } from "../proto/schema.ts";
 import { isJsonObject, jsonEqual, type JsonObject, type JsonValue, parseJsonLossless } from "./json.ts";
-import { ConversionError, encodeMessage, type MessagePlan, PlanCompiler, renderNodes } from "./plan.ts";
+import {
+  ConversionError,
+  diffNodes,
+  encodeMessage,
+  type MessagePlan,
+  PlanCompiler,
+  renderNodes,
+} from "./plan.ts";
 import { WireWriter } from "./wire_writer.ts";
 
 /** Thrown for input that cannot be handled at all (not a JSON object) or an unusable plugin result. */
@@ -180,11 +187,16 @@ export class TeleportJsonCodec {
       // The plugin replaced the raw event an Unknown carries: that is the new original.
       return JSON.stringify(this.#renderWhole(next.member, next.message));
     }
-    const patched = applyChanges(
-      parsed.object,
-      this.#renderKnown(next.member, before),
-      this.#renderKnown(next.member, next.message),
-    );
+    let was: JsonObject, now: JsonObject;
+    if (next.member === this.#unknown) {
+      was = this.#renderKnown(next.member, before);
+      now = this.#renderKnown(next.member, next.message);
+    } else {
+      was = {};
+      now = {};
+      diffNodes(this.#plans.plan(next.member.type).nodes, before, next.message, was, now);
+    }
+    const patched = applyChanges(parsed.object, was, now);
     return patched === undefined ? parsed.line : JSON.stringify(patched);
   }
 
