@@ -1,8 +1,8 @@
 // Teleport API calls. Under `test` they go to a recording mock (see getLatestAPIRequest in ./test.ts).
+// AssemblyScript imports a declared function from the module named after its file: api.upsertLock.
 import { events, google, types } from './teleport';
 
 // upsertLock creates or replaces a lock; `lock` is a protobuf-encoded types.LockV2.
-@external("api", "upsertLock")
 export declare function upsertLock(lock: ArrayBuffer): void;
 
 // createLock locks out `user` for `ttlSeconds` seconds from now, showing `message` to them.
