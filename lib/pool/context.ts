@@ -58,8 +58,9 @@ export const WORKER_URL: URL = new URL("./worker.ts", import.meta.url);
 /** How every context's worker is started: a module worker without any permission. */
 export const WORKER_OPTIONS: WorkerOptions = { type: "module", deno: { permissions: "none" } };
 
+/** Wall-clock milliseconds: the one clock main thread and workers share (each has its own `timeOrigin`). */
 function now(): number {
-  return performance.timeOrigin + performance.now();
+  return Date.now();
 }
 
 /** A worker with one plugin instance. */

@@ -64,6 +64,7 @@ export class ExecutionContextPool<E extends ExportDeclarations> {
   #spare: ExecutionContext | undefined;
   /** Replacements still starting; terminated on close. */
   readonly #starting = new Set<ExecutionContext>();
+  readonly #spareTimers = new Set<ReturnType<typeof setTimeout>>();
   readonly #queue: QueuedJob[] = [];
   #nextId = 1;
   #closed = false;
@@ -141,8 +142,13 @@ export class ExecutionContextPool<E extends ExportDeclarations> {
       this.#activate(this.#spare);
       this.#spare = undefined;
     }
-    this.#startSpare();
     this.#pump();
+    // Starting a worker blocks this thread for a while: let the failed call's rejection go out first.
+    const timer = setTimeout(() => {
+      this.#spareTimers.delete(timer);
+      this.#startSpare();
+    }, 0);
+    this.#spareTimers.add(timer);
   }
 
   #startSpare(): void {
@@ -293,6 +299,7 @@ export class ExecutionContextPool<E extends ExportDeclarations> {
     this.#idle.length = 0;
     this.#spare?.terminate();
     this.#spare = undefined;
+    for (const timer of this.#spareTimers) clearTimeout(timer);
     for (const context of this.#starting) context.terminate();
     this.#starting.clear();
     return Promise.resolve();

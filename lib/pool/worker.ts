@@ -215,7 +215,7 @@ function runBatch({ exportName, count, input }: BatchMessage): void {
   Atomics.store(control, SLOT_COMPLETED, 0);
   for (let index = 0; index < count; index++) {
     const raw = readArguments(signature, reader);
-    startedAt[0] = performance.timeOrigin + performance.now();
+    startedAt[0] = Date.now();
     Atomics.store(control, SLOT_IN_FLIGHT, index);
     try {
       callOnce(exportName, signature, raw);
