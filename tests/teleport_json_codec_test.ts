@@ -312,3 +312,19 @@ Deno.test("forwarding: a label added to a map is patched into the original objec
     `{"event":"session.start","time":"2020-01-01T00:00:00Z","server_labels":{"b":"2","a":"1","c":"3"},"initial_command":["ls","-l"],"note":"n"}`,
   );
 });
+
+Deno.test("type strings map many-to-one onto OneOf members through the event catalog", () => {
+  assert.equal(bundled.memberOf("access_request.create"), "AccessRequestCreate");
+  assert.equal(bundled.memberOf("access_request.review"), "AccessRequestCreate");
+  assert.equal(bundled.memberOf("port.remote_conn"), "PortForward");
+  assert.equal(bundled.memberOf("privilege_token.create"), "UserTokenCreate");
+  assert.equal(bundled.memberOf("no.such.type"), undefined);
+  const parsed = bundled.toEvent(`{"event":"access_request.review","time":"2020-01-01T00:00:00Z","id":"r1"}`);
+  assert.equal(parsed.member, "AccessRequestCreate");
+  const event = decodePlain(oneOf, parsed.bytes).AccessRequestCreate as Record<
+    string,
+    Record<string, unknown>
+  >;
+  assert.equal(event.Metadata.Type, "access_request.review");
+  assert.equal(event.RequestID as unknown, "r1");
+});
