@@ -34,10 +34,12 @@ export {
   type RawJsonNumber,
 } from "./lib/teleport_json/json.ts";
 export { configureLogging, logger, type LoggingOptions, ROOT_CATEGORY } from "./lib/log.ts";
+export * from "./lib/pool/mod.ts";
+export * from "./lib/interop/mod.ts";
+export * from "./traits/mod.ts";
 export { VERSION } from "./lib/version.ts";
 export * from "./lib/pipeline/mod.ts";
 export type { TokenStore } from "./lib/store/types.ts";
-export type { TeleportClient } from "./lib/api/types.ts";
 export { MAX_TTL_SECONDS, TokenStoreArgumentError } from "./lib/store/validate.ts";
 export { MemoryTokenStore, type MemoryTokenStoreOptions } from "./lib/store/memory.ts";
 export { KvTokenStore, type KvTokenStoreOptions } from "./lib/store/kv.ts";
@@ -50,6 +52,7 @@ export {
   type TokenStoreSpec,
   TokenStoreSpecError,
 } from "./lib/store/open.ts";
+export type { TeleportClient } from "./lib/api/types.ts";
 export {
   checkLockRequest,
   InvalidLockError,
