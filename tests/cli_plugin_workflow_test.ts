@@ -55,6 +55,15 @@ Deno.test("new --example count, then the project's `deno task test` passes and s
     assert.match(tested.stdout, /1 passed, 0 failed/);
     assert.match(tested.stdout, /Success!/);
 
+    // Unchanged sources: the test build is reused; any change to an AssemblyScript file recompiles.
+    const again = await deno(["task", "test"], dir);
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.match(again.stdout, /^reused assembly\/event_handler\.test\.ts /m);
+    await Deno.writeTextFile(join(dir, "assembly", "event_handler.ts"), "\n// edited\n", { append: true });
+    const edited = await deno(["task", "test"], dir);
+    assert.equal(edited.code, 0, edited.stdout + edited.stderr);
+    assert.match(edited.stdout, /^compiled assembly\/event_handler\.test\.ts /m);
+
     const generated = await deno(["task", "fixtures", "generate", "events.user_create", "supervisor"], dir);
     assert.equal(generated.code, 0, generated.stderr);
     assert.match(generated.stdout, /^Fixture generated: fixtures\/5-supervisor\.json$/m);

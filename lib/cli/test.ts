@@ -9,7 +9,7 @@ import { TOKEN_STORE_SPEC_FORMS } from "../store/open.ts";
 import { formatSummary, formatTestResult, type TestEvent } from "../testing/results.ts";
 import { DEFAULT_TEST_TIMEOUT_MS, type PluginTestOptions, runPluginTests } from "../testing/runner.ts";
 import { PROJECT_HINT } from "./new.ts";
-import { type Command, integerOption, stringOption, UsageError } from "./command.ts";
+import { type Command, flagOption, integerOption, stringOption, UsageError } from "./command.ts";
 
 /** The `test` command. */
 export const testCommand: Command = {
@@ -55,6 +55,12 @@ export const testCommand: Command = {
       default: "memory",
       description: `Token store for the tests: ${TOKEN_STORE_SPEC_FORMS}.`,
     },
+    rebuild: {
+      type: "boolean",
+      short: "r",
+      description:
+        "Compile even when the sources are unchanged since the last test build (build/test-cache/).",
+    },
     dir: {
       type: "string",
       short: "d",
@@ -72,6 +78,7 @@ export const testCommand: Command = {
       timeoutMs: integerOption(args, "timeout") ?? DEFAULT_TEST_TIMEOUT_MS,
       prebuiltWasm: stringOption(args, "prebuilt"),
       store: stringOption(args, "store"),
+      buildCache: !flagOption(args, "rebuild"),
     });
   },
 };
@@ -86,7 +93,11 @@ export async function runTestsAndReport(options: Omit<PluginTestOptions, "onEven
   const onEvent = (event: TestEvent) => {
     if (event.kind === "compiled") {
       if (event.diagnostics) console.error(event.diagnostics);
-      console.log(`compiled ${event.file} (${(event.millis / 1000).toFixed(2)} s)`);
+      console.log(
+        event.cached
+          ? `reused ${event.file} (sources unchanged since the last build)`
+          : `compiled ${event.file} (${(event.millis / 1000).toFixed(2)} s)`,
+      );
       return;
     }
     if (event.result.file !== currentFile) {

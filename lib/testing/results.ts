@@ -37,7 +37,17 @@ export interface TestResult {
 
 /** Progress reported while tests run. */
 export type TestEvent =
-  | { kind: "compiled"; file: string; millis: number; diagnostics: string }
+  | {
+    kind: "compiled";
+    /** The test file. */
+    file: string;
+    /** Compile time; 0 when the build came from the cache. */
+    millis: number;
+    /** Compiler warnings. */
+    diagnostics: string;
+    /** The unchanged sources' earlier build was reused. */
+    cached: boolean;
+  }
   | { kind: "finished"; result: TestResult };
 
 /** The outcome of a whole run. */

@@ -31,6 +31,7 @@ import { discoverTestFiles } from "./discover.ts";
 import { loadFixtures } from "./fixtures.ts";
 import type { TestEvent, TestFailure, TestResult, TestRunSummary } from "./results.ts";
 import { SourceMapIndex } from "./source_map.ts";
+import { TestBuildCache } from "./build_cache.ts";
 
 /** Options for {@linkcode runPluginTests}. */
 export interface PluginTestOptions {
@@ -46,6 +47,11 @@ export interface PluginTestOptions {
   prebuiltWasm?: string;
   /** Token store spec (`memory`, `kv:PATH`, `redis://...`), opened anew for each test. Default `memory`. */
   store?: string;
+  /**
+   * Reuse the test build of an unchanged project from `build/test-cache/` (and store new builds there).
+   * Default `false`; the CLI turns it on.
+   */
+  buildCache?: boolean;
   /** Called with progress as compiles and tests finish. */
   onEvent?: (event: TestEvent) => void;
 }
@@ -101,22 +107,41 @@ export async function runPluginTests(options: PluginTestOptions): Promise<TestRu
   };
 }
 
+const TEST_BUILD_FLAGS = [
+  // The engine validates the module when it compiles it; asc's own validation pass would repeat that.
+  "--noValidate",
+];
+
 async function compileTestModules(options: PluginTestOptions): Promise<TestModule[]> {
+  const cache = options.buildCache ? new TestBuildCache(options.projectDir) : undefined;
   const modules: TestModule[] = [];
   for (const file of await discoverTestFiles(options.projectDir)) {
-    const result = await compileAssemblyScript({
-      entries: [file],
-      baseDir: options.projectDir,
-      target: "debug",
-      // The engine validates the module when it compiles it; asc's own validation pass would repeat that.
-      flags: ["--noValidate"],
-    });
-    options.onEvent?.({ kind: "compiled", file, millis: result.millis, diagnostics: result.diagnostics });
+    const key = await cache?.key(file, TEST_BUILD_FLAGS);
+    let built = key === undefined ? undefined : await cache?.get(file, key);
+    if (built) {
+      options.onEvent?.({ kind: "compiled", file, millis: 0, diagnostics: "", cached: true });
+    } else {
+      const result = await compileAssemblyScript({
+        entries: [file],
+        baseDir: options.projectDir,
+        target: "debug",
+        flags: TEST_BUILD_FLAGS,
+      });
+      built = { binary: result.binary, sourceMap: result.sourceMap };
+      if (key !== undefined) await cache?.put(file, key, built);
+      options.onEvent?.({
+        kind: "compiled",
+        file,
+        millis: result.millis,
+        diagnostics: result.diagnostics,
+        cached: false,
+      });
+    }
     modules.push({
       file,
-      binary: result.binary,
-      sourceMap: result.sourceMap === undefined ? undefined : new SourceMapIndex(result.sourceMap),
-      tests: testExports(result.binary),
+      binary: built.binary,
+      sourceMap: built.sourceMap === undefined ? undefined : new SourceMapIndex(built.sourceMap),
+      tests: testExports(built.binary),
     });
   }
   return modules;
