@@ -30,7 +30,7 @@ function canonical(type: protobuf.Type, message: protobuf.Message): Uint8Array {
         for (const v of value as Record<string, unknown>[]) strip(child, v);
       } else {
         strip(child, value as Record<string, unknown>);
-        if (!field.partOf && !isRecursive(field) && child.encode(value as protobuf.Message).len === 0) {
+        if (!field.partOf && child.encode(value as protobuf.Message).len === 0) {
           delete m[field.name];
         }
       }
@@ -39,22 +39,6 @@ function canonical(type: protobuf.Type, message: protobuf.Message): Uint8Array {
   const copy = type.decode(type.encode(message).finish());
   strip(type, copy as unknown as Record<string, unknown>);
   return type.encode(copy).finish();
-}
-
-/** Fields that lead back to their own message are nullable in generated code, so kept even when empty. */
-function isRecursive(field: protobuf.Field): boolean {
-  const target = field.resolvedType as protobuf.Type;
-  const owner = field.parent as protobuf.Type;
-  const seen = new Set<protobuf.Type>();
-  const walk = (t: protobuf.Type): boolean => {
-    if (t === owner) return true;
-    if (seen.has(t)) return false;
-    seen.add(t);
-    return t.fieldsArray.some((f) =>
-      !f.repeated && !f.map && !f.partOf && f.resolvedType instanceof protobuf.Type && walk(f.resolvedType)
-    );
-  };
-  return walk(target);
 }
 
 const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");

@@ -56,7 +56,6 @@ export function generateAssemblyScript(
 ): Map<string, string> {
   const skip = new Set(options.skipFiles ?? ["google/protobuf/descriptor.proto"]);
   const types = collectTypes(root).filter((t) => !t.filename || !skip.has(t.filename));
-  const nullable = recursiveFields(types.filter((t): t is protobuf.Type => t instanceof protobuf.Type));
 
   const byModule = new Map<string, NamedType[]>();
   for (const type of types) {
@@ -69,7 +68,7 @@ export function generateAssemblyScript(
 
   const files = new Map<string, string>();
   for (const [module, moduleTypes] of [...byModule].sort(([a], [b]) => a.localeCompare(b))) {
-    files.set(`${module}.ts`, emitModule(module, moduleTypes, nullable));
+    files.set(`${module}.ts`, emitModule(module, moduleTypes));
   }
   files.set(`${RUNTIME_MODULE}.ts`, RUNTIME_SOURCE);
   files.set("index.ts", emitIndex([...byModule.keys()].sort()));
@@ -88,48 +87,12 @@ function collectTypes(namespace: protobuf.NamespaceBase): NamedType[] {
   return out;
 }
 
-/**
- * Singular message fields that must be nullable: initialising them eagerly would recurse forever, because
- * their type leads back to the message that holds them through other singular message fields.
- */
-function recursiveFields(types: protobuf.Type[]): Set<protobuf.Field> {
-  const edges = (type: protobuf.Type) =>
-    type.fieldsArray.filter((f) =>
-      !f.repeated && !f.map && !f.partOf && f.resolvedType instanceof protobuf.Type
-    );
-  const reachable = new Map<protobuf.Type, Set<protobuf.Type>>();
-  const reach = (from: protobuf.Type): Set<protobuf.Type> => {
-    let seen = reachable.get(from);
-    if (seen) return seen;
-    seen = new Set();
-    reachable.set(from, seen);
-    const stack = [from];
-    while (stack.length > 0) {
-      for (const f of edges(stack.pop()!)) {
-        const next = f.resolvedType as protobuf.Type;
-        if (!seen.has(next)) {
-          seen.add(next);
-          stack.push(next);
-        }
-      }
-    }
-    return seen;
-  };
-  const nullable = new Set<protobuf.Field>();
-  for (const type of types) {
-    for (const f of edges(type)) {
-      if (reach(f.resolvedType as protobuf.Type).has(type)) nullable.add(f);
-    }
-  }
-  return nullable;
-}
-
 interface PackageNode {
   types: NamedType[];
   children: Map<string, PackageNode>;
 }
 
-function emitModule(module: string, types: NamedType[], nullable: Set<protobuf.Field>): string {
+function emitModule(module: string, types: NamedType[]): string {
   const runtimeNames = new Set<string>();
   const imports = new Map<string, Set<string>>();
   const tree: PackageNode = { types: [], children: new Map() };
@@ -156,7 +119,6 @@ function emitModule(module: string, types: NamedType[], nullable: Set<protobuf.F
         return referenceTo(type, pkg);
       },
       use: (name) => runtimeNames.add(name),
-      isNullable: (field) => nullable.has(field),
     };
     for (const type of node.types) {
       if (body.length > 0) body.push("");

@@ -2,6 +2,10 @@
  * Emits the AssemblyScript class of one protobuf message: typed fields, oneof accessors, `decode`,
  * `encode`, `size` and the `mergeFrom`/`writeTo` pair the runtime's Reader and Writer call for nesting.
  *
+ * Singular message fields are never null: a getter creates the message on first access (so decoding
+ * allocates only what the input holds, and self-referencing types need no special case). A singular
+ * message that is empty is not encoded, like a scalar at its default value.
+ *
  * Oneofs: a message's only oneof gets a discriminator property `type` (the set member's name, `""` when
  * none) and `type_index` (its field number, 0 when none); a message with several oneofs names them
  * `<oneof>_type` and `<oneof>_index`. Field numbers are also constants in a namespace `<Message>_<oneof>`.
@@ -19,8 +23,6 @@ export interface MessageContext {
   ref(type: protobuf.ReflectionObject): string;
   /** Records that the file uses a name exported by the runtime. */
   use(name: string): void;
-  /** Whether a singular message field must be nullable because eager initialisation would recurse. */
-  isNullable(field: protobuf.Field): boolean;
 }
 
 /** Members every generated class has; fields with these names get a trailing `_`. */
@@ -56,7 +58,8 @@ interface FieldPlan {
   repeated: boolean;
   map: boolean;
   packed: boolean;
-  nullable: boolean;
+  /** A singular message outside any oneof: created on first access, so decoding allocates only what is present. */
+  lazy: boolean;
   oneof?: OneofPlan;
 }
 
@@ -80,7 +83,8 @@ export function emitMessage(type: protobuf.Type, ctx: MessageContext, indent: st
 
   out.push(...docComment(type.comment, indent), `${indent}export class ${name} {`);
   for (const f of fields.filter((f) => !f.oneof)) {
-    out.push(...docComment(f.field.comment, i1), `${i1}${f.name}: ${asType(f)} = ${initialValue(f)};`);
+    if (f.lazy) out.push(`${i1}private _${f.name}: ${asType(f)} = null;`);
+    else out.push(...docComment(f.field.comment, i1), `${i1}${f.name}: ${asType(f)} = ${initialValue(f)};`);
   }
   for (const oneof of oneofs) {
     const hasMessages = oneof.members.some((m) => m.message);
@@ -92,6 +96,7 @@ export function emitMessage(type: protobuf.Type, ctx: MessageContext, indent: st
   }
   out.push(`${i1}private _unknown: ArrayBuffer | null = null;`);
 
+  for (const f of fields.filter((f) => f.lazy)) out.push("", ...emitLazyAccessors(f, i1));
   for (const oneof of oneofs) out.push("", ...emitOneofAccessors(oneof, i1));
 
   ctx.use("Reader");
@@ -196,7 +201,7 @@ function plan(type: protobuf.Type, ctx: MessageContext): { fields: FieldPlan[]; 
       repeated: field.repeated,
       map,
       packed: field.repeated && !!scalar?.packed && field.packed,
-      nullable: !field.repeated && !map && resolved instanceof protobuf.Type && ctx.isNullable(field),
+      lazy: !field.repeated && !map && !field.partOf && resolved instanceof protobuf.Type,
       oneof: field.partOf ? oneofs.get(field.partOf) : undefined,
     };
     plan.oneof?.members.push(plan);
@@ -214,13 +219,12 @@ function asType(f: FieldPlan): string {
   const value = f.message ?? f.scalar!.asType;
   if (f.map) return `Map<${f.key!.asType}, ${value}>`;
   if (f.repeated) return `Array<${value}>`;
-  return f.nullable || f.oneof ? `${value} | null` : value;
+  return f.lazy || f.oneof ? `${value} | null` : value;
 }
 
 function initialValue(f: FieldPlan): string {
   if (f.map || f.repeated) return `new ${asType(f)}()`;
-  if (f.nullable) return "null";
-  return f.message ? `new ${f.message}()` : f.scalar!.zero;
+  return f.scalar!.zero;
 }
 
 function tagOf(number: number, wireType: number): number {
@@ -230,6 +234,21 @@ function tagOf(number: number, wireType: number): number {
 function scalarSize(scalar: Scalar, value: string, ctx: MessageContext): string {
   scalar.uses.forEach((name) => ctx.use(name));
   return typeof scalar.size === "number" ? String(scalar.size) : fill(scalar.size, value);
+}
+
+function emitLazyAccessors(f: FieldPlan, indent: string): string[] {
+  const i1 = indent + "  ";
+  return [
+    ...docComment(f.field.comment, indent),
+    `${indent}get ${f.name}(): ${f.message} {`,
+    `${i1}if (this._${f.name} === null) this._${f.name} = new ${f.message}();`,
+    `${i1}return this._${f.name}!;`,
+    `${indent}}`,
+    "",
+    `${indent}set ${f.name}(value: ${f.message}) {`,
+    `${i1}this._${f.name} = value;`,
+    `${indent}}`,
+  ];
 }
 
 function emitOneofAccessors(oneof: OneofPlan, indent: string): string[] {
@@ -319,11 +338,8 @@ function emitSize(f: FieldPlan, ctx: MessageContext, indent: string): string[] {
         }.size());`,
       ];
     }
-    if (f.nullable) {
-      return [`${indent}if (${value} !== null) size += ${tagSize} + delimitedSize(${value}!.size());`];
-    }
     ctx.use("messageIfNotEmptySize");
-    return [`${indent}size += messageIfNotEmptySize(${tagSize}, ${value}.size());`];
+    return [`${indent}size += messageIfNotEmptySize(${tagSize}, this._${f.name});`];
   }
   const scalar = f.scalar!;
   if (f.packed) {
@@ -397,7 +413,7 @@ function emitRead(f: FieldPlan, ctx: MessageContext, indent: string): string[] {
   if (f.message) {
     let read: string;
     if (f.repeated) read = `${value}.push(r.message(new ${f.message}()));`;
-    else if (f.oneof || f.nullable) read = `${value} = r.message(new ${f.message}());`;
+    else if (f.oneof) read = `${value} = r.message(new ${f.message}());`;
     else read = `r.message(${value});`;
     return [`${indent}case ${lengthTag}: ${label}`, `${i1}${read}`, `${i1}break;`];
   }
@@ -460,8 +476,7 @@ function emitWrite(f: FieldPlan, ctx: MessageContext, indent: string): string[] 
         `${indent}if (this._${f.oneof.index} == ${f.number}) w.message(${lengthTag}, ${oneofValue(f)});`,
       ];
     }
-    if (f.nullable) return [`${indent}if (${value} !== null) w.message(${lengthTag}, ${value}!);`];
-    return [`${indent}w.messageIfNotEmpty(${lengthTag}, ${value});`];
+    return [`${indent}w.messageIfNotEmpty(${lengthTag}, this._${f.name});`];
   }
   const scalar = f.scalar!;
   if (f.packed) return [`${indent}w.packed${scalar.packed}<${scalar.asType}>(${lengthTag}, ${value});`];

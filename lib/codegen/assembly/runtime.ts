@@ -315,13 +315,14 @@ export class Writer {
     message.writeTo(this);
   }
 
-  /** Writes a message field unless the message is empty: an empty singular message means "not set". */
-  messageIfNotEmpty<T>(tag: u32, message: T): void {
-    const size = message.size();
+  /** Writes a singular message field unless it was never created or is empty: both mean "not set". */
+  messageIfNotEmpty<T>(tag: u32, message: T | null): void {
+    if (message === null) return;
+    const size = message!.size();
     if (size == 0) return;
     this.uint32(tag);
     this.uint32(size);
-    message.writeTo(this);
+    message!.writeTo(this);
   }
 
   /** Writes packed varints: int32, int64, uint32, uint64, bool and enum values. */
@@ -392,9 +393,11 @@ export function stringSize(value: string): u32 {
   return varintSize(length) + length;
 }
 
-/** The size of a singular message field: nothing when the message is empty. */
-@inline export function messageIfNotEmptySize(tagSize: u32, messageSize: u32): u32 {
-  return messageSize == 0 ? 0 : tagSize + delimitedSize(messageSize);
+/** The size of a singular message field: nothing when it was never created or is empty. */
+export function messageIfNotEmptySize<T>(tagSize: u32, message: T | null): u32 {
+  if (message === null) return 0;
+  const size = message!.size();
+  return size == 0 ? 0 : tagSize + delimitedSize(size);
 }
 
 /** The size of a varint field (int32, int64, uint32, uint64, bool, enum): nothing when it is 0. */
