@@ -70,6 +70,9 @@ export class AssemblyScriptMemoryInterop {
   readonly #pin: PointerFn;
   readonly #unpin: PointerFn;
   readonly #collect: () => void;
+  /** Views of the memory's current buffer; replaced when the memory grows (the buffer changes then). */
+  #buffer: ArrayBufferLike | undefined;
+  #words: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
 
   /** Binds to an instance's exports; throws {@linkcode MissingRuntimeExportsError} when the runtime is absent. */
   constructor(exports: WebAssembly.Exports) {
@@ -109,14 +112,23 @@ export class AssemblyScriptMemoryInterop {
     this.#collect();
   }
 
-  /** The runtime class id of the object at `ptr`. */
+  #header(): Uint32Array {
+    const buffer = this.#memory.buffer;
+    if (buffer !== this.#buffer) {
+      this.#buffer = buffer;
+      this.#words = new Uint32Array(buffer);
+    }
+    return this.#words;
+  }
+
+  /** The runtime class id of the object at `ptr` (objects are 16-byte aligned, headers 4-byte aligned). */
   classIdOf(ptr: number): number {
-    return new DataView(this.#memory.buffer).getUint32(ptr - 8, true);
+    return this.#header()[(ptr - 8) >>> 2];
   }
 
   /** The payload size in bytes of the object at `ptr`, read from its header. */
   sizeOf(ptr: number): number {
-    return new DataView(this.#memory.buffer).getUint32(ptr - 4, true);
+    return this.#header()[(ptr - 4) >>> 2];
   }
 
   /**

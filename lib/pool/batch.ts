@@ -51,6 +51,8 @@ export interface Job {
   readonly batch: Batch;
   readonly start: number;
   readonly count: number;
+  /** The arguments, encoded ahead of dispatch by {@linkcode encodeJob} (transferred when dispatched). */
+  input?: ArrayBuffer;
 }
 
 const FIXED_SIZE: Readonly<Record<Exclude<ResultType, "string" | "bytes">, number>> = {

@@ -75,7 +75,12 @@ export class ExecutionContext {
   readonly #control = new SharedArrayBuffer(CONTROL_BYTES);
   readonly #slots = new Int32Array(this.#control, 0, 4);
   readonly #startedAt = new Float64Array(this.#control, STARTED_AT_OFFSET, 1);
-  readonly #output = growableShared(64 * 1024, MAX_SHARED_BYTES);
+  readonly #outputs = [
+    growableShared(64 * 1024, MAX_SHARED_BYTES),
+    growableShared(64 * 1024, MAX_SHARED_BYTES),
+  ] as const;
+  /** The output the current job writes to; jobs alternate between the two. */
+  #output: 0 | 1 = 0;
   readonly #channel = growableShared(64 * 1024, MAX_SHARED_BYTES);
   /** Errors thrown by main-thread host functions during the current job, by the id sent to the worker. */
   readonly #hostErrors = new Map<number, unknown>();
@@ -110,7 +115,7 @@ export class ExecutionContext {
       hostFunctions: plugin.descriptors,
       exports: plugin.exports,
       control: this.#control,
-      output: this.#output,
+      outputs: this.#outputs,
       channel: this.#channel,
       memoryLimitPages: settings.memoryLimitBytes === undefined
         ? undefined
@@ -127,8 +132,10 @@ export class ExecutionContext {
   /** Runs a job; the context must be ready and idle. */
   run(job: Job): void {
     if (!this.#alive || this.#job !== undefined) throw new Error(`instance ${this.id} cannot take a job now`);
-    const input = encodeJob(job);
+    const input = job.input ?? encodeJob(job);
+    job.input = undefined;
     this.#job = job;
+    this.#output = this.#output === 0 ? 1 : 0;
     Atomics.store(this.#slots, SLOT_COMPLETED, 0);
     Atomics.store(this.#slots, SLOT_IN_FLIGHT, -1);
     this.#dispatchedAt = now();
@@ -137,6 +144,7 @@ export class ExecutionContext {
       exportName: job.batch.exportName,
       count: job.count,
       input,
+      output: this.#output,
     };
     this.#worker.postMessage(message, [input]);
     this.#arm(this.#settings.timeoutMs);
@@ -148,7 +156,7 @@ export class ExecutionContext {
     const job = this.#job;
     this.#stop();
     if (job !== undefined && reason !== undefined) {
-      this.#collect(job, Atomics.load(this.#slots, SLOT_COMPLETED));
+      this.#collect(job, Atomics.load(this.#slots, SLOT_COMPLETED), this.#output);
       for (let i = job.start; i < job.start + job.count; i++) {
         job.batch.settle(i, { ok: false, error: reason });
       }
@@ -203,7 +211,7 @@ export class ExecutionContext {
     const inFlight = Atomics.load(this.#slots, SLOT_IN_FLIGHT);
     this.#stop();
     if (job === undefined) return this.#events.lost(this, undefined);
-    this.#collect(job, completed);
+    this.#collect(job, completed, this.#output);
     const failed = inFlight >= 0 ? inFlight : completed;
     if (failed < job.count) job.batch.settle(job.start + failed, { ok: false, error });
     const next = failed + 1;
@@ -214,8 +222,8 @@ export class ExecutionContext {
   }
 
   /** Reads the first `completed` results of the job from shared memory into its batch. */
-  #collect(job: Job, completed: number): void {
-    const reader = new ValueReader(this.#output);
+  #collect(job: Job, completed: number, output: 0 | 1): void {
+    const reader = new ValueReader(this.#outputs[output]);
     const { batch } = job;
     for (let i = 0; i < completed; i++) {
       const status = reader.u32();
@@ -242,6 +250,7 @@ export class ExecutionContext {
         return new MarshallingError(name, failure.message);
       case "host": {
         const original = this.#hostErrors.get(failure.errorId);
+        this.#hostErrors.delete(failure.errorId);
         return original instanceof Error ? original : new Error(failure.message);
       }
     }
@@ -264,11 +273,12 @@ export class ExecutionContext {
         return this.#notify(message.functionIndex, message.args);
       case "batch-done": {
         const job = this.#job!;
+        const output = this.#output;
         clearTimeout(this.#timer);
         this.#job = undefined;
-        this.#collect(job, job.count);
-        this.#hostErrors.clear();
+        // Hand the worker its next job first, then read this one's results from the other output.
         this.#events.idle(this);
+        this.#collect(job, job.count, output);
         return;
       }
     }

@@ -7,7 +7,7 @@
  */
 import type { Logger } from "@logtape/logtape";
 import type { ExportDeclarations, JsParams, JsValueOf, Signature } from "../interop/types.ts";
-import { Batch, type CallResult, checkArguments, type Job } from "./batch.ts";
+import { Batch, type CallResult, checkArguments, encodeJob, type Job } from "./batch.ts";
 import { ExecutionContext } from "./context.ts";
 import { PluginLoadError, PoolClosedError } from "./errors.ts";
 import {
@@ -205,7 +205,10 @@ export class ExecutionContextPool<E extends ExportDeclarations> {
     const jobs: QueuedJob[] = [];
     for (let part = 0, start = 0; part < parts; part++) {
       const size = Math.floor(count / parts) + (part < count % parts ? 1 : 0);
-      jobs.push({ batch, start, count: size, signal });
+      const job: QueuedJob = { batch, start, count: size, signal };
+      // Encode now, while the workers are busy, so that dispatch only posts the buffer.
+      job.input = encodeJob(job);
+      jobs.push(job);
       start += size;
     }
     this.#queue.push(...jobs);

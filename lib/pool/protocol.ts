@@ -1,9 +1,10 @@
 /**
  * The messages and shared-memory layout between the pool (main thread) and its workers.
  *
- * Each worker gets a small control block (Int32 slots plus one Float64) and two growable shared buffers:
- * `output`, where it appends each finished call's result as it goes, and `channel`, which carries host
- * function arguments and results while the worker waits in `Atomics.wait`. Because results and progress
+ * Each worker gets a small control block (Int32 slots plus one Float64) and growable shared buffers: two
+ * `outputs`, used by turns, where it appends each finished call's result as it goes (the main thread reads
+ * one job's results while the worker already fills the other with the next job's), and `channel`, which
+ * carries host function arguments and results while the worker waits in `Atomics.wait`. Because results and progress
  * live in shared memory, the main thread still has every finished result after it terminates a hung worker,
  * and resubmits only the calls that never started.
  *
@@ -55,7 +56,7 @@ export interface InitMessage {
   readonly hostFunctions: readonly HostFunctionDescriptor[];
   readonly exports: Readonly<Record<string, Signature>>;
   readonly control: SharedArrayBuffer;
-  readonly output: SharedArrayBuffer;
+  readonly outputs: readonly [SharedArrayBuffer, SharedArrayBuffer];
   readonly channel: SharedArrayBuffer;
   /** Limit of the patched memory in pages, to tell a failed `memory.grow` from other traps. */
   readonly memoryLimitPages?: number;
@@ -67,6 +68,8 @@ export interface BatchMessage {
   readonly exportName: string;
   readonly count: number;
   readonly input: ArrayBuffer;
+  /** Which of the two `outputs` receives the results. */
+  readonly output: 0 | 1;
 }
 
 /** Worker to main. */

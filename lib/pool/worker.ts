@@ -51,6 +51,7 @@ interface Live {
 let setup: InitMessage;
 let control: Int32Array;
 let startedAt: Float64Array;
+let outputs: [ValueWriter, ValueWriter];
 let output: ValueWriter;
 let channelWriter: ValueWriter;
 let live: Live;
@@ -176,24 +177,25 @@ function describeFailure(error: unknown): CallFailure {
   return { kind: "trap", message: String(error), wasmStack: [] };
 }
 
-function readArguments(signature: Signature, reader: ValueReader): RawArgument[] {
-  return signature.params.map((type) =>
-    isObjectType(type) ? reader.rawBytes() : reader.number(type, true) as WasmValue
-  );
+/** Reads one call's arguments from the batch input; objects stay views of the input until copied in. */
+function readArguments(params: readonly ParamType[], reader: ValueReader, into: RawArgument[]): void {
+  for (let i = 0; i < params.length; i++) {
+    const type = params[i];
+    into[i] = isObjectType(type) ? reader.rawBytes() : reader.number(type, true) as WasmValue;
+  }
 }
 
-function callOnce(exportName: string, signature: Signature, raw: RawArgument[]): void {
+/** Copies the arguments into plugin memory (pinned), calls the export and appends its result to `output`. */
+function callOnce(exportName: string, signature: Signature, raw: RawArgument[], args: WasmValue[]): void {
   const { interop, exports } = live;
-  const pinned: number[] = [];
-  const args = signature.params.map((type, i) => {
+  const { params, result: type } = signature;
+  for (let i = 0; i < params.length; i++) {
     const value = raw[i];
-    if (!(value instanceof Uint8Array)) return value;
-    const ptr = interop.pin(interop.newObject(classIdOf(type), value));
-    pinned.push(ptr);
-    return ptr;
-  });
+    args[i] = value instanceof Uint8Array
+      ? interop.pin(interop.newObject(classIdOf(params[i]), value))
+      : value;
+  }
   const result = (exports[exportName] as (...args: WasmValue[]) => WasmValue | undefined)(...args);
-  const type = signature.result;
   const entryStart = output.offset;
   output.u32(RESULT_OK);
   try {
@@ -205,20 +207,25 @@ function callOnce(exportName: string, signature: Signature, raw: RawArgument[]):
     output.offset = entryStart;
     throw error;
   }
-  for (const ptr of pinned) interop.unpin(ptr);
+  for (let i = 0; i < params.length; i++) {
+    if (raw[i] instanceof Uint8Array) interop.unpin(args[i] as number);
+  }
 }
 
-function runBatch({ exportName, count, input }: BatchMessage): void {
+function runBatch({ exportName, count, input, output: outputIndex }: BatchMessage): void {
   const signature = setup.exports[exportName];
+  output = outputs[outputIndex];
   const reader = new ValueReader(input);
+  const raw: RawArgument[] = new Array(signature.params.length);
+  const args: WasmValue[] = new Array(signature.params.length);
   output.offset = 0;
   Atomics.store(control, SLOT_COMPLETED, 0);
   for (let index = 0; index < count; index++) {
-    const raw = readArguments(signature, reader);
+    readArguments(signature.params, reader, raw);
     startedAt[0] = Date.now();
     Atomics.store(control, SLOT_IN_FLIGHT, index);
     try {
-      callOnce(exportName, signature, raw);
+      callOnce(exportName, signature, raw, args);
     } catch (error) {
       output.u32(RESULT_ERROR);
       output.string(JSON.stringify(describeFailure(error)));
@@ -236,7 +243,7 @@ self.onmessage = (event: MessageEvent<InitMessage | BatchMessage>) => {
   setup = message;
   control = new Int32Array(message.control, 0, 4);
   startedAt = new Float64Array(message.control, STARTED_AT_OFFSET, 1);
-  output = new ValueWriter(message.output);
+  outputs = [new ValueWriter(message.outputs[0]), new ValueWriter(message.outputs[1])];
   channelWriter = new ValueWriter(message.channel);
   Atomics.store(control, SLOT_IN_FLIGHT, -1);
   try {
