@@ -168,6 +168,26 @@ Deno.test("pool: memory beyond the limit fails the call with MemoryLimitError an
   }
 });
 
+Deno.test("pool: the memory limit holds for an optimised plugin making one large allocation", async () => {
+  const pool = await ExecutionContextPool.create({
+    plugin: await compileSnippet(
+      `export function alloc(n: i32): i32 { return new ArrayBuffer(n).byteLength; }`,
+      {
+        target: "release",
+      },
+    ),
+    traits: [new AssemblyScriptEnv(), new PluginExports({ alloc: { params: ["i32"], result: "i32" } })],
+    memoryLimit: { bytes: 4 * 1024 * 1024 },
+  });
+  try {
+    assert.equal(await pool.execute("alloc", 1024 * 1024), 1024 * 1024);
+    await assert.rejects(pool.execute("alloc", 10 * 1024 * 1024), MemoryLimitError);
+    assert.equal(await pool.execute("alloc", 16), 16);
+  } finally {
+    await pool.close();
+  }
+});
+
 Deno.test("pool: a batch returns each call's result or error in order", async () => {
   const { pool } = await createPool({ concurrency: 2 });
   try {

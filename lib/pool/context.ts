@@ -33,7 +33,7 @@ import {
   STARTED_AT_OFFSET,
   type WorkerMessage,
 } from "./protocol.ts";
-import type { PreparedPlugin } from "./prepare.ts";
+import { isFailedMemoryGrow, type PreparedPlugin } from "./prepare.ts";
 import type { HostCallContext } from "./trait.ts";
 
 /** What a context tells its pool. */
@@ -117,9 +117,6 @@ export class ExecutionContext {
       control: this.#control,
       outputs: this.#outputs,
       channel: this.#channel,
-      memoryLimitPages: settings.memoryLimitBytes === undefined
-        ? undefined
-        : settings.memoryLimitBytes / 65536,
     };
     this.#worker.postMessage(init);
   }
@@ -242,10 +239,13 @@ export class ExecutionContext {
     switch (failure.kind) {
       case "abort":
         return new PluginAbortError(name, failure.message, failure.file, failure.line, failure.column);
-      case "trap":
+      case "trap": {
+        const limit = this.#settings.memoryLimitBytes;
+        if (limit !== undefined && isFailedMemoryGrow(this.#settings.plugin.binary, failure)) {
+          return new MemoryLimitError(name, limit);
+        }
         return new PluginTrapError(name, failure.message, failure.wasmStack);
-      case "memory":
-        return new MemoryLimitError(name, this.#settings.memoryLimitBytes ?? 0);
+      }
       case "marshalling":
         return new MarshallingError(name, failure.message);
       case "host": {

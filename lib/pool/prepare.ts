@@ -21,6 +21,8 @@ import type { HostFunction, Trait } from "./trait.ts";
 /** A plugin checked against its traits and compiled. */
 export interface PreparedPlugin {
   readonly module: WebAssembly.Module;
+  /** The binary the module was compiled from (with its memory capped when a limit is set). */
+  readonly binary: Uint8Array;
   /** Host functions the plugin imports, in the order of {@linkcode descriptors}. */
   readonly hostFunctions: readonly HostFunction[];
   readonly descriptors: readonly HostFunctionDescriptor[];
@@ -174,5 +176,35 @@ export async function preparePlugin(
     kind: fn.kind,
     builtin: fn.kind === "worker" ? fn.builtin : undefined,
   }));
-  return { module, hostFunctions, descriptors, exports };
+  return { module, binary, hostFunctions, descriptors, exports };
+}
+
+/**
+ * Whether a trap is AssemblyScript's allocator giving up because `memory.grow` failed, i.e. the memory
+ * limit was hit. The allocator executes `unreachable` right after a failed grow: debug builds name the
+ * function (`growMemory`); in optimised builds the trapping `unreachable` directly follows
+ * `memory.grow ... if`, which the bytes at the trap's offset show.
+ */
+export function isFailedMemoryGrow(
+  binary: Uint8Array,
+  trap: { readonly message: string; readonly wasmStack: readonly string[] },
+): boolean {
+  if (trap.message !== "unreachable" || trap.wasmStack.length === 0) return false;
+  const top = trap.wasmStack[0];
+  if (top.includes("growMemory")) return true;
+  const match = /:0x([0-9a-f]+)\)$/.exec(top);
+  if (match === null) return false;
+  const offset = parseInt(match[1], 16);
+  const OPCODE_UNREACHABLE = 0x00, OPCODE_IF = 0x04, EMPTY_BLOCK = 0x40, OPCODE_MEMORY_GROW = 0x40;
+  if (
+    binary[offset] !== OPCODE_UNREACHABLE || binary[offset - 2] !== OPCODE_IF ||
+    binary[offset - 1] !== EMPTY_BLOCK
+  ) {
+    return false;
+  }
+  // memory.grow (with memory index 0) among the few instructions computing the `if` condition.
+  for (let at = Math.max(0, offset - 10); at < offset - 2; at++) {
+    if (binary[at] === OPCODE_MEMORY_GROW && binary[at + 1] === 0x00) return true;
+  }
+  return false;
 }

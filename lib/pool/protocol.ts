@@ -58,8 +58,6 @@ export interface InitMessage {
   readonly control: SharedArrayBuffer;
   readonly outputs: readonly [SharedArrayBuffer, SharedArrayBuffer];
   readonly channel: SharedArrayBuffer;
-  /** Limit of the patched memory in pages, to tell a failed `memory.grow` from other traps. */
-  readonly memoryLimitPages?: number;
 }
 
 /** Main to worker: run `count` calls of `exportName` with arguments encoded in `input`. */
@@ -90,6 +88,5 @@ export type CallFailure =
     readonly column: number;
   }
   | { readonly kind: "trap"; readonly message: string; readonly wasmStack: readonly string[] }
-  | { readonly kind: "memory" }
   | { readonly kind: "host"; readonly errorId: number; readonly message: string }
   | { readonly kind: "marshalling"; readonly message: string };

@@ -143,18 +143,6 @@ function wasmFrames(error: Error): string[] {
   return frames;
 }
 
-/**
- * AssemblyScript's allocator executes `unreachable` when `memory.grow` fails. With a memory limit set, an
- * `unreachable` raised in the allocator (named in debug builds) or while the memory cannot double any more
- * (the allocator always asks for at least the current size first) is reported as the limit being exceeded.
- */
-function isMemoryLimitTrap(error: Error, frames: readonly string[]): boolean {
-  const limit = setup.memoryLimitPages;
-  if (limit === undefined || error.message !== "unreachable") return false;
-  if (frames.some((frame) => frame.includes("growMemory"))) return true;
-  return (live.interop.memory.buffer.byteLength / 65536) * 2 > limit;
-}
-
 function describeFailure(error: unknown): CallFailure {
   if (error instanceof PluginAbort) {
     return {
@@ -170,9 +158,7 @@ function describeFailure(error: unknown): CallFailure {
   }
   if (error instanceof ObjectTypeError) return { kind: "marshalling", message: error.message };
   if (error instanceof Error) {
-    const frames = wasmFrames(error);
-    if (isMemoryLimitTrap(error, frames)) return { kind: "memory" };
-    return { kind: "trap", message: error.message, wasmStack: frames };
+    return { kind: "trap", message: error.message, wasmStack: wasmFrames(error) };
   }
   return { kind: "trap", message: String(error), wasmStack: [] };
 }
