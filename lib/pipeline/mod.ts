@@ -38,5 +38,5 @@ export {
   serveMetrics,
 } from "./metrics.ts";
 export { abortOnSignals } from "./signals.ts";
-export { backoffDelay, retryForever, type RetryOptions } from "./retry.ts";
+export { backoffDelay, retryForever, type RetryListener, type RetryOptions } from "./retry.ts";
 export { StateFile } from "./state.ts";

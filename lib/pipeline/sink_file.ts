@@ -63,7 +63,12 @@ export class StdoutSink implements Sink {
   readonly description: string;
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
 
-  /** @param stream Where to write (default `Deno.stdout.writable`); @param description Name for logs. */
+  /**
+   * Writes to `stream`.
+   *
+   * @param stream Where to write (default `Deno.stdout.writable`).
+   * @param description Name for logs.
+   */
   constructor(stream: WritableStream<Uint8Array> = Deno.stdout.writable, description = "stdout") {
     this.#writer = stream.getWriter();
     this.description = description;

@@ -46,6 +46,7 @@ export class ForwardSink implements Sink {
   #client: FluentClient | undefined;
   #onSocketError: ((error: Error) => void) | undefined;
 
+  /** Prepares the sink; the connection is opened by the first write. */
   constructor(options: ForwardSinkOptions) {
     this.#options = options;
     this.description = `forward://${options.host}:${options.port}`;

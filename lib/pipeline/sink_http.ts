@@ -49,7 +49,11 @@ export class HttpSink implements Sink {
   readonly #timeoutMs: number;
   readonly #eventsPerRequest: number;
 
-  /** @param url The URL to POST to (its path is fluentd's tag). */
+  /**
+   * Prepares the sink (and its HTTP client when TLS material is given); nothing is sent yet.
+   *
+   * @param url The URL to POST to (its path is fluentd's tag).
+   */
   constructor(url: string, options: HttpSinkOptions = {}) {
     const tls = options.tls;
     if (tls && (tls.cert === undefined) !== (tls.key === undefined)) {

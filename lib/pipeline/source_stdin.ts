@@ -27,7 +27,12 @@ export class StreamSource implements Source<LinePosition> {
   readonly description: string;
   readonly #stream: ReadableStream<Uint8Array>;
 
-  /** @param stream Bytes to read; @param description Name for logs (default `stdin`). */
+  /**
+   * Reads from `stream`.
+   *
+   * @param stream Bytes to read.
+   * @param description Name for logs (default `stdin`).
+   */
   constructor(stream: ReadableStream<Uint8Array> = Deno.stdin.readable, description = "stdin") {
     this.#stream = stream;
     this.description = description;

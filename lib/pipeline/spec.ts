@@ -46,6 +46,7 @@ export interface TlsFiles {
 
 /** A specification that cannot be parsed or opened; the message names the flag and its value. */
 export class PipelineSpecError extends Error {
+  /** Creates the error with its one-line message. */
   constructor(message: string) {
     super(message);
     this.name = "PipelineSpecError";

@@ -12,7 +12,11 @@ export class StateFile<T> {
   readonly path: string;
   #counter = 0;
 
-  /** @param path File to keep the value in; its directory is created on the first save. */
+  /**
+   * Keeps the value in `path`.
+   *
+   * @param path File to keep the value in; its directory is created on the first save.
+   */
   constructor(path: string) {
     this.path = path;
   }

@@ -46,6 +46,7 @@ export interface Sink {
 export class PartialWriteError extends Error {
   /** The lines to send again. */
   readonly undelivered: readonly string[];
+  /** Creates the error; `undelivered` are the lines to send again. */
   constructor(message: string, undelivered: readonly string[], options?: ErrorOptions) {
     super(message, options);
     this.name = "PartialWriteError";
