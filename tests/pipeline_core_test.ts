@@ -281,3 +281,33 @@ Deno.test("--metrics serves the counters in Prometheus text format", async () =>
   assert.equal(missing.status, 404);
   await missing.body?.cancel();
 });
+
+Deno.test("a stop with a processor that never answers gives up after the drain timeout without acknowledging", async () => {
+  const dir = await Deno.makeTempDir();
+  const controller = new AbortController();
+  try {
+    await Deno.writeTextFile(`${dir}/a.log`, makeEvents(3).join("\n") + "\n");
+    const source = await FileSource.open({ path: dir, stateDir: `${dir}/state`, pollIntervalMs: 10 });
+    const processing = Promise.withResolvers<void>();
+    const run = runPipeline({
+      source,
+      sink: new MemorySink(),
+      processor: () => {
+        processing.resolve();
+        return new Promise(() => {});
+      },
+      signal: controller.signal,
+      drainTimeoutMs: 50,
+      statusIntervalMs: 0,
+    });
+    await processing.promise;
+    controller.abort();
+    const summary = await run;
+    assert.equal(summary.abandoned, true);
+    assert.equal(summary.counters.eventsOut, 0);
+    await source.close();
+    await assert.rejects(Deno.stat(`${dir}/state`), Deno.errors.NotFound, "no position was saved");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -14,7 +14,7 @@ import { logger } from "../log.ts";
 import type { DeadLetterEntry, DeadLetterFile } from "./dead_letter.ts";
 import { createCounters, formatStatus, type PipelineCounters } from "./metrics.ts";
 import { BoundedQueue } from "./queue.ts";
-import { retryForever, type RetryOptions } from "./retry.ts";
+import { retryForever, type RetryOptions, untilAborted } from "./retry.ts";
 import type {
   InputRecord,
   ProcessedRecord,
@@ -100,7 +100,8 @@ export async function runPipeline<P>(options: PipelineOptions<P>): Promise<Pipel
   const started = performance.now();
   const stop = options.signal ?? new AbortController().signal;
   const abandon = new AbortController();
-  const queue = new BoundedQueue<Promise<OutgoingBatch<P>>>(options.maxQueuedBatches ?? 4);
+  // Wrapped, because a promise returned from an async function would be adopted by `pull()`.
+  const queue = new BoundedQueue<{ batch: Promise<OutgoingBatch<P>> }>(options.maxQueuedBatches ?? 4);
   const maxBatch = options.maxBatch ?? 1_000;
 
   let abandonTimer: ReturnType<typeof setTimeout> | undefined;
@@ -173,7 +174,7 @@ export async function runPipeline<P>(options: PipelineOptions<P>): Promise<Pipel
           const batch = prepare(records);
           // Rejections are observed by the writer; this keeps an early one from counting as unhandled.
           batch.catch(() => {});
-          await queue.push(batch);
+          await queue.push({ batch });
         }
       }
     } catch (error) {
@@ -190,7 +191,8 @@ export async function runPipeline<P>(options: PipelineOptions<P>): Promise<Pipel
   let abandoned = false;
   try {
     for (let next = await queue.pull(); next !== undefined; next = await queue.pull()) {
-      const batch = await next;
+      // A processor that never answers must not block a shutdown either.
+      const batch = await untilAborted(next.batch, abandon.signal);
       await deliver(batch, options, counters, abandon.signal);
       counters.eventsOut += batch.lines.length;
       counters.queueDepth -= batch.size;
