@@ -32,6 +32,9 @@ export type ExportArgs<E extends ExportDeclarations, N extends keyof E> = JsPara
 /** The JavaScript result of export `N`. */
 export type ExportResult<E extends ExportDeclarations, N extends keyof E> = JsValueOf<E[N]["result"]>;
 
+/** Longest wait before a new spare is started while the pool stays busy. */
+const SPARE_START_DELAY_MS = 100;
+
 interface QueuedJob extends Job {
   readonly signal?: AbortSignal;
 }
@@ -64,7 +67,9 @@ export class ExecutionContextPool<E extends ExportDeclarations> {
   #spare: ExecutionContext | undefined;
   /** Replacements still starting; terminated on close. */
   readonly #starting = new Set<ExecutionContext>();
-  readonly #spareTimers = new Set<ReturnType<typeof setTimeout>>();
+  /** Workers to start, and the timer that will start them. */
+  #pendingStarts = 0;
+  #startTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #queue: QueuedJob[] = [];
   #nextId = 1;
   #closed = false;
@@ -121,6 +126,7 @@ export class ExecutionContextPool<E extends ExportDeclarations> {
       idle: (context) => {
         this.#idle.push(context);
         this.#pump();
+        if (this.#pendingStarts > 0 && this.#idle.length === this.#active.size) this.#scheduleStarts(0);
       },
       lost: (context, leftover) => this.#replace(context, leftover),
     });
@@ -143,12 +149,19 @@ export class ExecutionContextPool<E extends ExportDeclarations> {
       this.#spare = undefined;
     }
     this.#pump();
-    // Starting a worker blocks this thread for a while: let the failed call's rejection go out first.
-    const timer = setTimeout(() => {
-      this.#spareTimers.delete(timer);
-      this.#startSpare();
-    }, 0);
-    this.#spareTimers.add(timer);
+    this.#pendingStarts++;
+    // Without a spare the pool is short of an instance: start one at once. Otherwise wait until the pool is
+    // quiet (or a little while), because `new Worker` blocks this thread for ~10 ms and would delay results.
+    this.#scheduleStarts(this.#active.size < this.#options.concurrency ? 0 : SPARE_START_DELAY_MS);
+  }
+
+  #scheduleStarts(delayMs: number): void {
+    if (this.#startTimer !== undefined && delayMs > 0) return;
+    clearTimeout(this.#startTimer);
+    this.#startTimer = setTimeout(() => {
+      this.#startTimer = undefined;
+      for (; this.#pendingStarts > 0; this.#pendingStarts--) this.#startSpare();
+    }, delayMs);
   }
 
   #startSpare(): void {
@@ -159,10 +172,13 @@ export class ExecutionContextPool<E extends ExportDeclarations> {
         this.#starting.delete(context);
         if (this.#active.size < this.#options.concurrency) {
           this.#activate(context);
-          this.#startSpare();
+          this.#pendingStarts++;
+          this.#scheduleStarts(SPARE_START_DELAY_MS);
           this.#pump();
-        } else {
+        } else if (this.#spare === undefined) {
           this.#spare = context;
+        } else {
+          context.terminate();
         }
       },
       (error) => {
@@ -302,7 +318,8 @@ export class ExecutionContextPool<E extends ExportDeclarations> {
     this.#idle.length = 0;
     this.#spare?.terminate();
     this.#spare = undefined;
-    for (const timer of this.#spareTimers) clearTimeout(timer);
+    clearTimeout(this.#startTimer);
+    this.#pendingStarts = 0;
     for (const context of this.#starting) context.terminate();
     this.#starting.clear();
     return Promise.resolve();
