@@ -7,6 +7,8 @@ import {
   FileSink,
   FileSource,
   formatPrometheus,
+  openSink,
+  openSource,
   parseSinkSpec,
   parseSourceSpec,
   PipelineSpecError,
@@ -310,4 +312,19 @@ Deno.test("a stop with a processor that never answers gives up after the drain t
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("opening a spec reports missing or unreadable TLS material by name", async () => {
+  await assert.rejects(
+    openSource(parseSourceSpec("https://127.0.0.1:0")),
+    /an https:\/\/ receiver needs a server certificate and key/,
+  );
+  await assert.rejects(
+    openSink(parseSinkSpec("https://127.0.0.1:1/events.log"), { tls: { ca: "/nonexistent/ca.crt" } }),
+    /cannot read the TLS CA \/nonexistent\/ca\.crt/,
+  );
+  await assert.rejects(
+    openSink(parseSinkSpec("https://127.0.0.1:1/events.log"), { tls: { cert: "/dev/null" } }),
+    /a client certificate and its key must be given together/,
+  );
 });

@@ -127,6 +127,8 @@ export interface OpenSourceOptions {
   follow?: boolean;
   /** File source: poll interval in milliseconds. */
   pollIntervalMs?: number;
+  /** HTTP receiver: events awaiting delivery before requests are answered 503 (default 10,000). */
+  maxPendingEvents?: number;
 }
 
 /** Opens the source a spec names. */
@@ -145,14 +147,18 @@ export async function openSource(
         pollIntervalMs: options.pollIntervalMs,
       });
     case "http": {
-      if (!spec.tls) return await HttpSource.listen({ hostname: spec.hostname, port: spec.port });
+      const address = {
+        hostname: spec.hostname,
+        port: spec.port,
+        maxPendingEvents: options.maxPendingEvents,
+      };
+      if (!spec.tls) return await HttpSource.listen(address);
       const { cert, key, ca } = options.tls ?? {};
       if (!cert || !key) {
         throw new PipelineSpecError(`an https:// receiver needs a server certificate and key`);
       }
       return await HttpSource.listen({
-        hostname: spec.hostname,
-        port: spec.port,
+        ...address,
         tls: {
           cert: (await readPem(cert, "certificate"))!,
           key: (await readPem(key, "key"))!,
@@ -169,6 +175,10 @@ export interface OpenSinkOptions {
   tls?: TlsFiles;
   /** Forward sink tag when the spec has none. */
   tag?: string;
+  /** HTTP sink: send JSON arrays of up to this many events per request (default 1, as event-handler does). */
+  eventsPerRequest?: number;
+  /** HTTP sink: requests in flight at once (default 8). */
+  concurrency?: number;
 }
 
 /** Opens the sink a spec names. */
@@ -187,7 +197,11 @@ export async function openSink(spec: SinkSpec, options: OpenSinkOptions = {}): P
     case "file":
       return await FileSink.open(spec.path);
     case "http":
-      return new HttpSink(spec.url, { tls });
+      return new HttpSink(spec.url, {
+        tls,
+        eventsPerRequest: options.eventsPerRequest,
+        concurrency: options.concurrency,
+      });
     case "forward":
       return new ForwardSink({
         host: spec.host,
