@@ -9,6 +9,7 @@ import {
   formatPrometheus,
   openSink,
   openSource,
+  parseListenAddress,
   parseSinkSpec,
   parseSourceSpec,
   PipelineSpecError,
@@ -257,6 +258,10 @@ Deno.test("source and sink specs are parsed in one place, with errors naming the
   assert.throws(() => parseSourceSpec("http://0.0.0.0:8888/events.log"), /--from .*only HOST:PORT/);
   assert.throws(() => parseSinkSpec("file:"), /--to file:: the path is empty/);
   assert.throws(() => parseSinkSpec("forward://h:1?tag="), /--to .*tag must not be empty/);
+  assert.deepEqual(parseListenAddress("127.0.0.1:9464"), { hostname: "127.0.0.1", port: 9464 });
+  assert.deepEqual(parseListenAddress("[::1]:0"), { hostname: "::1", port: 0 });
+  assert.throws(() => parseListenAddress("9464"), /--metrics 9464: expected HOST:PORT/);
+  assert.throws(() => parseListenAddress("h:70000"), /--metrics h:70000: expected HOST:PORT/);
 });
 
 Deno.test("retry delays grow exponentially with jitter and stay under the cap", () => {

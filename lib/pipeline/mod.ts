@@ -10,6 +10,7 @@ export {
   type OpenSinkOptions,
   openSource,
   type OpenSourceOptions,
+  parseListenAddress,
   parseSinkSpec,
   parseSourceSpec,
   PipelineSpecError,

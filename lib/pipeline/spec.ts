@@ -117,6 +117,24 @@ export function parseSinkSpec(value: string, flag = "--to"): SinkSpec {
   );
 }
 
+/**
+ * Parses a listen address `HOST:PORT` (e.g. the value of `--metrics`); `[::1]:9464` for IPv6.
+ *
+ * @example
+ * ```ts
+ * import { parseListenAddress } from "./spec.ts";
+ * parseListenAddress("127.0.0.1:9464"); // { hostname: "127.0.0.1", port: 9464 }
+ * ```
+ */
+export function parseListenAddress(value: string, flag = "--metrics"): { hostname: string; port: number } {
+  const match = /^(\[[^\]]+\]|[^:\s]+):(\d{1,5})$/.exec(value);
+  const port = match ? Number(match[2]) : NaN;
+  if (!match || port > 65535) {
+    throw new PipelineSpecError(`${flag} ${value}: expected HOST:PORT, e.g. 127.0.0.1:9464`);
+  }
+  return { hostname: unbracket(match[1]), port };
+}
+
 /** Options of {@linkcode openSource}. */
 export interface OpenSourceOptions {
   /** State directory for the file source's position. */
