@@ -413,3 +413,24 @@ Deno.test("pool: worker-side code has no permissions (file read and socket fail)
     worker.terminate();
   }
 });
+
+Deno.test("pool: execute is typed from the traits' declared exports", async () => {
+  const { pool } = await createPool();
+  try {
+    const response: Uint8Array = await pool.execute("handleEvent", new Uint8Array([1]));
+    const sum: number = await pool.execute("mix", 1, 2n, 3, true);
+    assert.deepEqual([response, sum], [new Uint8Array([1]), 6]);
+    // Each of these is rejected by the type checker, and at run time with a clear error.
+    // @ts-expect-error: handleEvent takes bytes, not a string
+    await assert.rejects(pool.execute("handleEvent", "text"), /handleEvent argument 1 must be of type bytes/);
+    // @ts-expect-error: i64 parameters take a bigint
+    await assert.rejects(pool.execute("mix", 1, 2, 3, true), /mix argument 2 must be of type i64/);
+    // @ts-expect-error: no trait requires this export
+    await assert.rejects(
+      pool.execute("nonexistent"),
+      /nonexistent is not an export required by the pool's traits/,
+    );
+  } finally {
+    await pool.close();
+  }
+});
