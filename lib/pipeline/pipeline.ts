@@ -99,6 +99,8 @@ export async function runPipeline<P>(options: PipelineOptions<P>): Promise<Pipel
   const counters = options.counters ?? createCounters();
   const started = performance.now();
   const stop = options.signal ?? new AbortController().signal;
+  // Reading ends on a stop, or when the writer fails; delivery is abandoned when a drain times out.
+  const reading = new AbortController();
   const abandon = new AbortController();
   // Wrapped, because a promise returned from an async function would be adopted by `pull()`.
   const queue = new BoundedQueue<{ batch: Promise<OutgoingBatch<P>> }>(options.maxQueuedBatches ?? 4);
@@ -106,6 +108,7 @@ export async function runPipeline<P>(options: PipelineOptions<P>): Promise<Pipel
 
   let abandonTimer: ReturnType<typeof setTimeout> | undefined;
   const onStop = () => {
+    reading.abort(stop.reason);
     log.info("stopping: delivering events already read");
     abandonTimer = setTimeout(
       () => abandon.abort(new Error("drain timed out")),
@@ -153,11 +156,15 @@ export async function runPipeline<P>(options: PipelineOptions<P>): Promise<Pipel
             policy,
             error: result.message,
           });
-          if (policy === "forward-original") lines.push(inputs[i].line);
-          else if (policy === "drop") counters.dropped++;
-          else {deadLetters.push(
+          if (policy === "forward-original") {
+            lines.push(inputs[i].line);
+          } else if (policy === "drop") {
+            counters.dropped++;
+          } else {
+            deadLetters.push(
               deadLetter("processor-error", result.message, { ...inputs[i], position: positions[i] }),
-            );}
+            );
+          }
       }
     }
     return { lines, deadLetters, lastPosition: records[records.length - 1].position, size: records.length };
@@ -166,7 +173,7 @@ export async function runPipeline<P>(options: PipelineOptions<P>): Promise<Pipel
   let readError: unknown;
   const reader = (async () => {
     try {
-      for await (const chunk of options.source.records(stop)) {
+      for await (const chunk of options.source.records(reading.signal)) {
         for (let i = 0; i < chunk.length; i += maxBatch) {
           const records = chunk.length <= maxBatch ? chunk : chunk.slice(i, i + maxBatch);
           counters.eventsIn += records.length;
@@ -178,8 +185,8 @@ export async function runPipeline<P>(options: PipelineOptions<P>): Promise<Pipel
         }
       }
     } catch (error) {
-      // After an abandoned drain the queue is closed under the reader's feet: that is not a read failure.
-      if (abandon.signal.aborted) return;
+      // When the writer gave up, the queue is closed under the reader's feet: that is not a read failure.
+      if (reading.signal.aborted) return;
       readError = error;
       log.error("reading {source} failed: {error}", { source: options.source.description, error });
     } finally {
@@ -203,14 +210,15 @@ export async function runPipeline<P>(options: PipelineOptions<P>): Promise<Pipel
       });
     }
   } catch (error) {
+    // Unblock the reader (it may be waiting for queue space or for new data) and let it end.
+    reading.abort(error);
+    queue.close();
+    while (await queue.pull()) { /* discard: not acknowledged, so not lost */ }
     if (!abandon.signal.aborted) throw error;
     abandoned = true;
     log.warn("gave up delivering {count} events at shutdown; they will be read again on restart", {
       count: counters.queueDepth,
     });
-    // Let the reader finish: it may be waiting for queue space.
-    queue.close();
-    while (await queue.pull()) { /* discard: not acknowledged, so not lost */ }
   } finally {
     await reader;
     await lastAck;
