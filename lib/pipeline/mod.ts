@@ -6,6 +6,7 @@
 export * from "./types.ts";
 export { type PipelineOptions, type PipelineSummary, runPipeline } from "./pipeline.ts";
 export {
+  DEFAULT_FORWARD_PORT,
   openSink,
   type OpenSinkOptions,
   openSource,
