@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { configure, getConsoleSink, getLogger, type Logger, type LogLevel } from "@logtape/logtape";
+import { configure, getLogger, type Logger, type LogLevel, type LogRecord } from "@logtape/logtape";
 
 /** The root category of every logger in this framework. */
 export const ROOT_CATEGORY = "teleport-plugin-framework";
@@ -35,21 +35,24 @@ export async function configureLogging(options: LoggingOptions = {}): Promise<vo
   await configure({
     reset: true,
     sinks: {
-      stderr: getConsoleSink({
-        formatter: (record) => {
-          const text = record.message.map((part) => typeof part === "string" ? part : formatValue(part)).join(
-            "",
-          );
-          const category = record.category.slice(1).join(".");
-          return `${record.level.toUpperCase().padEnd(5)} ${category ? `[${category}] ` : ""}${text}`;
-        },
-      }),
+      stderr: stderrSink,
     },
     loggers: [
       { category: [ROOT_CATEGORY], sinks: ["stderr"], lowestLevel: options.level ?? "info" },
       { category: ["logtape", "meta"], sinks: [], lowestLevel: "warning" },
     ],
   });
+}
+
+const encoder = new TextEncoder();
+
+// Every level goes to stderr: stdout may carry data (the `run` command's `--to stdout` sink).
+function stderrSink(record: LogRecord): void {
+  const text = record.message.map((part) => typeof part === "string" ? part : formatValue(part)).join("");
+  const category = record.category.slice(1).join(".");
+  const line = `${record.level.toUpperCase().padEnd(5)} ${category ? `[${category}] ` : ""}${text}\n`;
+  const bytes = encoder.encode(line);
+  for (let written = 0; written < bytes.length;) written += Deno.stderr.writeSync(bytes.subarray(written));
 }
 
 function formatValue(value: unknown): string {
