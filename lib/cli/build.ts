@@ -3,8 +3,7 @@
  *
  * @module
  */
-import { CompileError } from "../asc/compiler.ts";
-import { BUILD_TARGETS, buildPlugin, type BuildTarget } from "../scaffold/build.ts";
+import type { BuildTarget } from "../scaffold/build.ts";
 import { PROJECT_HINT } from "./new.ts";
 import { type Command, stringOption, UsageError } from "./command.ts";
 
@@ -33,6 +32,11 @@ export const buildCommand: Command = {
     },
   },
   async run(args) {
+    // Loaded here, not at start-up: only this command needs the compiler.
+    const [{ BUILD_TARGETS, buildPlugin }, { CompileError }] = await Promise.all([
+      import("../scaffold/build.ts"),
+      import("../asc/compiler.ts"),
+    ]);
     const target = stringOption(args, "target");
     if (target !== undefined && !BUILD_TARGETS.includes(target as BuildTarget)) {
       throw new UsageError(`unknown --target '${target}'`, `use ${BUILD_TARGETS.join(" or ")}`);

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { createPluginProject } from "../scaffold/project.ts";
 import { type Command, flagOption } from "./command.ts";
 import { runTestsAndReport } from "./test.ts";
 
@@ -22,6 +21,7 @@ export const demoCommand: Command = {
     keep: { type: "boolean", description: "Keep the temporary plugin folder to look around." },
   },
   async run(args) {
+    const { createPluginProject } = await import("../scaffold/project.ts");
     const dir = await Deno.makeTempDir({ prefix: "teleport-plugin-demo-" });
     try {
       const project = await createPluginProject({ dir, example: "count" });

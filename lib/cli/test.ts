@@ -3,11 +3,9 @@
  *
  * @module
  */
-import { CompileError } from "../asc/compiler.ts";
-import { FixtureError } from "../proto/fixture_json.ts";
 import { TOKEN_STORE_SPEC_FORMS } from "../store/open.ts";
 import { formatSummary, formatTestResult, type TestEvent } from "../testing/results.ts";
-import { DEFAULT_TEST_TIMEOUT_MS, type PluginTestOptions, runPluginTests } from "../testing/runner.ts";
+import { DEFAULT_TEST_TIMEOUT_MS, type PluginTestOptions } from "../testing/options.ts";
 import { PROJECT_HINT } from "./new.ts";
 import { type Command, flagOption, integerOption, stringOption, UsageError } from "./command.ts";
 
@@ -106,6 +104,12 @@ export async function runTestsAndReport(options: Omit<PluginTestOptions, "onEven
     }
     for (const line of formatTestResult(event.result)) console.log(line);
   };
+  // Loaded here, not at start-up: the compiler and the pool are only needed when tests run.
+  const [{ runPluginTests }, { CompileError }, { FixtureError }] = await Promise.all([
+    import("../testing/runner.ts"),
+    import("../asc/compiler.ts"),
+    import("../proto/fixture_json.ts"),
+  ]);
   try {
     const summary = await runPluginTests({ ...options, onEvent });
     console.log("");

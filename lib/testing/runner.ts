@@ -29,32 +29,12 @@ import { lockToJSON } from "../api/lock.ts";
 import { ROOT_CATEGORY } from "../log.ts";
 import { discoverTestFiles } from "./discover.ts";
 import { loadFixtures } from "./fixtures.ts";
-import type { TestEvent, TestFailure, TestResult, TestRunSummary } from "./results.ts";
+import type { TestFailure, TestResult, TestRunSummary } from "./results.ts";
 import { SourceMapIndex } from "./source_map.ts";
-import { TestBuildCache } from "./build_cache.ts";
+import { DEFAULT_TEST_TIMEOUT_MS, type PluginTestOptions } from "./options.ts";
 
-/** Options for {@linkcode runPluginTests}. */
-export interface PluginTestOptions {
-  /** The plugin project folder. */
-  projectDir: string;
-  /** The fixtures folder. Default `<projectDir>/fixtures`. */
-  fixturesDir?: string;
-  /** How many tests run at once, each on its own instance. Default 1. */
-  concurrency?: number;
-  /** Limit of one test function in milliseconds; a test running longer fails and is stopped. Default 5000. */
-  timeoutMs?: number;
-  /** Run the tests exported by this prebuilt `.wasm` instead of compiling the test files. */
-  prebuiltWasm?: string;
-  /** Token store spec (`memory`, `kv:PATH`, `redis://...`), opened anew for each test. Default `memory`. */
-  store?: string;
-  /**
-   * Reuse the test build of an unchanged project from `build/test-cache/` (and store new builds there).
-   * Default `false`; the CLI turns it on.
-   */
-  buildCache?: boolean;
-  /** Called with progress as compiles and tests finish. */
-  onEvent?: (event: TestEvent) => void;
-}
+export { DEFAULT_TEST_TIMEOUT_MS, type PluginTestOptions } from "./options.ts";
+import { TestBuildCache } from "./build_cache.ts";
 
 /** A compiled test module and where it came from. */
 interface TestModule {
@@ -63,9 +43,6 @@ interface TestModule {
   sourceMap?: SourceMapIndex;
   tests: string[];
 }
-
-/** Default limit of one test function, in milliseconds. */
-export const DEFAULT_TEST_TIMEOUT_MS = 5000;
 
 // Trace lines reach the caller through the results; the pool's own log of them would print each twice.
 const quietPoolLogger = getLogger([`${ROOT_CATEGORY}.plugin-tests`]);
