@@ -23,7 +23,7 @@ import { inspectWasm } from "../interop/wasm_binary.ts";
 import { ExecutionContextPool } from "../pool/pool.ts";
 import { PluginAbortError, PluginTrapError, TimeoutError } from "../pool/errors.ts";
 import { AssemblyScriptEnv, PluginExports, Store, TeleportApi, Testing } from "../../traits/mod.ts";
-import { openTokenStore } from "../store/open.ts";
+import { openTokenStore, parseTokenStoreSpec, type TokenStoreSpec } from "../store/open.ts";
 import { RecordingTeleportClient } from "../api/record.ts";
 import { lockToJSON } from "../api/lock.ts";
 import { ROOT_CATEGORY } from "../log.ts";
@@ -32,9 +32,9 @@ import { loadFixtures } from "./fixtures.ts";
 import type { TestFailure, TestResult, TestRunSummary } from "./results.ts";
 import { SourceMapIndex } from "./source_map.ts";
 import { DEFAULT_TEST_TIMEOUT_MS, type PluginTestOptions } from "./options.ts";
+import { TestBuildCache } from "./build_cache.ts";
 
 export { DEFAULT_TEST_TIMEOUT_MS, type PluginTestOptions } from "./options.ts";
-import { TestBuildCache } from "./build_cache.ts";
 
 /** A compiled test module and where it came from. */
 interface TestModule {
@@ -44,15 +44,17 @@ interface TestModule {
   tests: string[];
 }
 
-// Trace lines reach the caller through the results; the pool's own log of them would print each twice.
+// Trace lines reach the caller through the results; the pool's own log of them would print each twice, so
+// the test pools log to a category outside the framework's root, which no sink listens to.
 const quietPoolLogger = getLogger([`${ROOT_CATEGORY}.plugin-tests`]);
 
 /**
  * Runs a plugin project's tests and resolves to the summary; it rejects, before any test runs, with a
- * `FixtureError` (naming file and field path) for an invalid fixture and with a `CompileError` (carrying
- * asc's diagnostics) for a test file that does not compile.
+ * `TokenStoreSpecError` for a malformed `store`, a `FixtureError` (naming file and field path) for an invalid
+ * fixture and a `CompileError` (carrying asc's diagnostics) for a test file that does not compile.
  */
 export async function runPluginTests(options: PluginTestOptions): Promise<TestRunSummary> {
+  const storeSpec = parseTokenStoreSpec(options.store ?? "memory");
   const fixtures = await loadFixtures(options.fixturesDir ?? join(options.projectDir, "fixtures"));
   const compileStarted = performance.now();
   const modules = options.prebuiltWasm === undefined
@@ -68,7 +70,7 @@ export async function runPluginTests(options: PluginTestOptions): Promise<TestRu
     while (next < jobs.length) {
       const index = next++;
       const { module, name } = jobs[index];
-      results[index] = await runTest(module, name, fixtures, options);
+      results[index] = await runTest(module, name, fixtures, storeSpec, options);
       options.onEvent?.({ kind: "finished", result: results[index] });
     }
   };
@@ -140,11 +142,12 @@ async function runTest(
   module: TestModule,
   name: string,
   fixtures: ReadonlyMap<number, Uint8Array>,
+  storeSpec: TokenStoreSpec,
   options: PluginTestOptions,
 ): Promise<TestResult> {
   const traces: string[] = [];
   const api = new RecordingTeleportClient();
-  const store = await openTokenStore(options.store ?? "memory");
+  const store = await openTokenStore(storeSpec);
   let pool: ExecutionContextPool<Record<string, { params: readonly []; result: "void" }>> | undefined;
   const started = performance.now();
   let failure: TestFailure | undefined;
