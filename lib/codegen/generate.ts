@@ -17,7 +17,15 @@
  */
 import protobuf from "protobufjs";
 import { emitMessage, type MessageContext } from "./message.ts";
-import { docComment, localName, moduleOf, type NamedType, packageOf, referenceTo } from "./names.ts";
+import {
+  docComment,
+  localName,
+  moduleOf,
+  type NamedType,
+  packageOf,
+  referenceTo,
+  safeName,
+} from "./names.ts";
 import { RUNTIME_MODULE, RUNTIME_SOURCE } from "./runtime.ts";
 
 /** Options for {@linkcode generateAssemblyScript}. */
@@ -150,7 +158,7 @@ function emitEnum(type: protobuf.Enum, indent: string): string[] {
     `${indent}export namespace ${localName(type)} {`,
     ...Object.entries(type.values).flatMap(([name, value]) => [
       ...docComment(type.comments[name], indent + "  "),
-      `${indent}  export const ${name}: i32 = ${value};`,
+      `${indent}  export const ${safeName(name)}: i32 = ${value};`,
     ]),
     `${indent}}`,
   ];

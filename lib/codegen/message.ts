@@ -14,7 +14,7 @@
  * @module
  */
 import protobuf from "protobufjs";
-import { docComment, localName, unique } from "./names.ts";
+import { docComment, localName, safeName, unique } from "./names.ts";
 import { ENUM_SCALAR, fill, type Scalar, SCALARS, varintSize, WireType } from "./scalars.ts";
 
 /** What emitting a message needs from the file it goes into. */
@@ -178,7 +178,8 @@ function plan(type: protobuf.Type, ctx: MessageContext): { fields: FieldPlan[]; 
   }
   const fields = type.fieldsArray.map((field): FieldPlan => {
     // Oneof members were kept out of the way above; only the fixed members can clash with a field.
-    const name = RESERVED.includes(field.name) ? unique(field.name, taken) : field.name;
+    const renamed = RESERVED.includes(field.name) || safeName(field.name) !== field.name;
+    const name = renamed ? unique(safeName(field.name), taken) : field.name;
     taken.add(name);
     const resolved = field.resolvedType;
     const scalar = resolved instanceof protobuf.Enum

@@ -72,6 +72,19 @@ export function lowerCamel(name: string): string {
   return name.slice(0, lowered).toLowerCase() + name.slice(lowered);
 }
 
+/** Words AssemblyScript does not accept as a property or constant name. */
+const KEYWORDS = new Set(
+  ("abstract async await break case catch class const continue debugger declare default delete do else enum " +
+    "export extends false finally for function if implements import in instanceof interface let new null of " +
+    "package private protected public return static super switch this throw true try typeof var void while " +
+    "with yield").split(" "),
+);
+
+/** `name`, or `name_` when it is an AssemblyScript keyword (a field called `default`, an enum value `in`). */
+export function safeName(name: string): string {
+  return KEYWORDS.has(name) ? `${name}_` : name;
+}
+
 /** Returns `name`, or `name_`, `name__`, ... the first that `taken` does not contain. */
 export function unique(name: string, taken: ReadonlySet<string>): string {
   let candidate = name;
