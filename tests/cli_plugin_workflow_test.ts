@@ -146,6 +146,20 @@ Deno.test("new refuses a non-empty folder with one line and a hint", async () =>
   });
 });
 
+Deno.test("demo scaffolds the count example in a temporary folder, tests it, shows the lock, cleans up", async () => {
+  const run = await cli(["demo"]);
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  const dir = /Created the 'count' example plugin in (\S+) /.exec(run.stdout)?.[1];
+  assert.ok(dir, run.stdout);
+  assert.match(run.stdout, /Suspicious login activity detected, attempts made: 4/);
+  assert.match(
+    run.stdout,
+    /upsertLock \{"kind":"lock","version":"v2",.*"target":\{"user":"foo","login":"foo"\}/,
+  );
+  assert.match(run.stdout, /1 passed, 0 failed/);
+  await assert.rejects(Deno.stat(dir), Deno.errors.NotFound);
+});
+
 Deno.test("every workflow command has --help", async () => {
   for (
     const command of [
