@@ -2,6 +2,9 @@
  * Emits the AssemblyScript class of one protobuf message: typed fields, oneof accessors, `decode`,
  * `encode`, `size` and the `mergeFrom`/`writeTo` pair the runtime's Reader and Writer call for nesting.
  *
+ * Fields keep their .proto names. The exceptions get a trailing `_`: AssemblyScript keywords (`default_`)
+ * and the names of the class's own members (`size_`, `encode_`, `decode_`, `mergeFrom_`, `writeTo_`).
+ *
  * Singular message fields are never null: a getter creates the message on first access (so decoding
  * allocates only what the input holds, and self-referencing types need no special case). A singular
  * message that is empty is not encoded, like a scalar at its default value.
