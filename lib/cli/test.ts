@@ -1,5 +1,5 @@
 /**
- * `test [-f DIR] [-c N] [-t MS] [-b WASM] [--store SPEC]`: compiles and runs the plugin's tests.
+ * `test [-f DIR] [-c N] [-t MS] [-b WASM] [--store SPEC] [-r] [-d DIR]`: compiles and runs the plugin's tests.
  *
  * @module
  */
@@ -13,7 +13,7 @@ import { type Command, flagOption, integerOption, stringOption, UsageError } fro
 export const testCommand: Command = {
   name: "test",
   summary: "Compile and run the plugin's tests (assembly/**/*.test.ts) against the fixtures",
-  usage: "[-f DIR] [-c N] [-t MS] [-b WASM] [--store SPEC]",
+  usage: "[-f DIR] [-c N] [-t MS] [-b WASM] [--store SPEC] [-r] [-d DIR]",
   description: [
     "Compiles every assembly/**/*.test.ts (debug build: asserts kept, source map), validates every fixture,",
     "then calls each exported function whose name starts with `test` in a fresh plugin instance, with a",
