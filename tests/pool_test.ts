@@ -426,10 +426,8 @@ Deno.test("pool: execute is typed from the traits' declared exports", async () =
     // @ts-expect-error: i64 parameters take a bigint
     await assert.rejects(pool.execute("mix", 1, 2, 3, true), /mix argument 2 must be of type i64/);
     // @ts-expect-error: no trait requires this export
-    await assert.rejects(
-      pool.execute("nonexistent"),
-      /nonexistent is not an export required by the pool's traits/,
-    );
+    const unknown = pool.execute("nonexistent");
+    await assert.rejects(unknown, /nonexistent is not an export required by the pool's traits/);
   } finally {
     await pool.close();
   }
