@@ -12,7 +12,8 @@
  * Oneofs: a message's only oneof gets a discriminator property `type` (the set member's name, `""` when
  * none) and `type_index` (its field number, 0 when none); a message with several oneofs names them
  * `<oneof>_type` and `<oneof>_index`. Field numbers are also constants in a namespace `<Message>_<oneof>`.
- * Assigning a member selects it; assigning `null` to the selected member clears the oneof.
+ * Assigning a member selects it; assigning `null` to the selected member clears the oneof. A proto3
+ * `optional` field is a plain property plus a `has_<field>` getter.
  *
  * @module
  */
