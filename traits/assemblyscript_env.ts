@@ -44,8 +44,10 @@ export function formatTrace(message: string, count: number, values: readonly num
 export class AssemblyScriptEnv implements Trait<Record<never, never>> {
   readonly name = "AssemblyScriptEnv";
   readonly requiredExports: Record<never, never> = {};
+  /** The host functions this trait gives the plugin. */
   readonly hostFunctions;
 
+  /** Builds the trait; `options.onTrace` also receives every trace line. */
   constructor(options: AssemblyScriptEnvOptions = {}) {
     const { onTrace } = options;
     this.hostFunctions = [

@@ -21,6 +21,7 @@ export class PluginExports<const E extends ExportDeclarations> implements Trait<
   readonly requiredExports: E;
   readonly hostFunctions = [] as const;
 
+  /** Builds the trait from the export declarations. */
   constructor(exports: E) {
     this.requiredExports = exports;
   }

@@ -20,8 +20,10 @@ import { hostFunction, type Trait } from "../lib/pool/trait.ts";
 export class Store implements Trait<Record<never, never>> {
   readonly name = "Store";
   readonly requiredExports: Record<never, never> = {};
+  /** The host functions this trait gives the plugin. */
   readonly hostFunctions;
 
+  /** Builds the trait on a token store shared by every instance. */
   constructor(store: TokenStore) {
     this.hostFunctions = [
       hostFunction({

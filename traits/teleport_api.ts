@@ -18,8 +18,10 @@ import { hostFunction, type Trait } from "../lib/pool/trait.ts";
 export class TeleportApi implements Trait<Record<never, never>> {
   readonly name = "TeleportApi";
   readonly requiredExports: Record<never, never> = {};
+  /** The host functions this trait gives the plugin. */
   readonly hostFunctions;
 
+  /** Builds the trait on a Teleport client shared by every instance. */
   constructor(client: TeleportClient) {
     this.hostFunctions = [
       hostFunction({

@@ -46,8 +46,10 @@ export function wrapAsHandleEventRequest(oneOf: Uint8Array): Uint8Array {
 export class Testing implements Trait<Record<never, never>> {
   readonly name = "Testing";
   readonly requiredExports: Record<never, never> = {};
+  /** The host functions this trait gives the plugin. */
   readonly hostFunctions;
 
+  /** Builds the trait from the fixtures and the source of the latest API request. */
   constructor(options: TestingOptions) {
     const fixture = (n: number): Uint8Array => {
       const bytes = options.fixtures.get(n);

@@ -22,6 +22,7 @@ export const RUNTIME_EXPORTS = ["memory", "__new", "__pin", "__unpin", "__collec
 export class MissingRuntimeExportsError extends Error {
   /** The runtime exports that are missing. */
   readonly missing: readonly string[];
+  /** Creates the error listing the missing exports. */
   constructor(missing: readonly string[]) {
     super(
       `the plugin does not export the AssemblyScript runtime (${missing.join(", ")} missing): ` +
@@ -34,6 +35,7 @@ export class MissingRuntimeExportsError extends Error {
 
 /** Thrown when a pointer does not hold the kind of object expected. */
 export class ObjectTypeError extends Error {
+  /** Creates the error with what was expected and found. */
   constructor(message: string) {
     super(message);
     this.name = "ObjectTypeError";

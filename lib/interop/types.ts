@@ -30,7 +30,9 @@ export interface Signature<
   P extends readonly ParamType[] = readonly ParamType[],
   R extends ResultType = ResultType,
 > {
+  /** Parameter types, in order. */
   readonly params: P;
+  /** Result type (`void` for none). */
   readonly result: R;
 }
 

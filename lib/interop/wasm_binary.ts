@@ -13,35 +13,49 @@ export type WasmValueType = "i32" | "i64" | "f32" | "f64" | "v128" | "funcref" |
 
 /** A function signature read from the type section. */
 export interface WasmFunctionType {
+  /** Parameter types. */
   readonly params: readonly WasmValueType[];
+  /** Result types (empty for none). */
   readonly results: readonly WasmValueType[];
 }
 
 /** Memory limits in 64 KiB pages. */
 export interface WasmMemoryLimits {
+  /** Initial size in pages. */
   readonly minimumPages: number;
+  /** Maximum size in pages; absent when unbounded. */
   readonly maximumPages?: number;
 }
 
 /** One import with its function signature (functions) or limits (memories). */
 export interface WasmImport {
+  /** Import module (namespace). */
   readonly module: string;
+  /** Import name. */
   readonly name: string;
+  /** What is imported. */
   readonly kind: "function" | "table" | "memory" | "global" | "tag";
+  /** The signature of an imported function. */
   readonly type?: WasmFunctionType;
+  /** The limits of an imported memory. */
   readonly memory?: WasmMemoryLimits;
 }
 
 /** One export with its function signature when it is a function. */
 export interface WasmExport {
+  /** Export name. */
   readonly name: string;
+  /** What is exported. */
   readonly kind: "function" | "table" | "memory" | "global" | "tag";
+  /** The signature of an exported function. */
   readonly type?: WasmFunctionType;
 }
 
 /** What {@linkcode inspectWasm} learns about a module. */
 export interface WasmModuleInfo {
+  /** Imports in index order. */
   readonly imports: readonly WasmImport[];
+  /** Exports in declaration order. */
   readonly exports: readonly WasmExport[];
   /** Memories the module defines itself (not imported ones), in index order. */
   readonly memories: readonly WasmMemoryLimits[];
@@ -49,6 +63,7 @@ export interface WasmModuleInfo {
 
 /** Thrown when the bytes are not a WebAssembly binary this reader understands. */
 export class WasmFormatError extends Error {
+  /** Creates the error with what was wrong and where. */
   constructor(message: string) {
     super(message);
     this.name = "WasmFormatError";

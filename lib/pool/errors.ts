@@ -7,6 +7,7 @@
 
 /** Invalid pool options, e.g. a concurrency of 0 or two traits providing the same host function. */
 export class PoolOptionsError extends Error {
+  /** Creates the error with a message naming the bad option. */
   constructor(message: string) {
     super(message);
     this.name = "PoolOptionsError";
@@ -18,6 +19,7 @@ export class PoolOptionsError extends Error {
  * import, missing AssemblyScript runtime exports, or an instance that fails to start.
  */
 export class PluginLoadError extends Error {
+  /** Creates the error; `options.cause` keeps the underlying error. */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "PluginLoadError";
@@ -28,6 +30,7 @@ export class PluginLoadError extends Error {
 export class PluginCallError extends Error {
   /** The export that was called. */
   readonly exportName: string;
+  /** Creates the error for a call of `exportName`. */
   constructor(exportName: string, message: string) {
     super(message);
     this.name = "PluginCallError";
@@ -39,6 +42,7 @@ export class PluginCallError extends Error {
 export class TimeoutError extends PluginCallError {
   /** The limit in milliseconds. */
   readonly timeoutMs: number;
+  /** Creates the error for `exportName` and the limit it exceeded. */
   constructor(exportName: string, timeoutMs: number) {
     super(exportName, `${exportName} timed out after ${timeoutMs} ms; its instance was terminated`);
     this.name = "TimeoutError";
@@ -52,8 +56,11 @@ export class PluginAbortError extends PluginCallError {
   readonly abortMessage: string;
   /** Source file, line and column of the abort; `file` is empty when unknown. */
   readonly file: string;
+  /** Line of the abort (1-based). */
   readonly line: number;
+  /** Column of the abort (1-based). */
   readonly column: number;
+  /** Creates the error from the arguments the plugin passed to `abort`. */
   constructor(exportName: string, abortMessage: string, file: string, line: number, column: number) {
     const where = file ? ` at ${file}:${line}:${column}` : "";
     super(exportName, `${exportName} aborted: ${abortMessage || "(no message)"}${where}`);
@@ -71,6 +78,7 @@ export class PluginTrapError extends PluginCallError {
   readonly trap: string;
   /** WebAssembly frames, innermost first, e.g. `m/handleEvent (wasm-function[3]:0x1a2)`. */
   readonly wasmStack: readonly string[];
+  /** Creates the error from the trap message and the WebAssembly frames. */
   constructor(exportName: string, trap: string, wasmStack: readonly string[]) {
     const where = wasmStack.length > 0 ? ` at ${wasmStack[0]}` : "";
     super(exportName, `${exportName} trapped: ${trap}${where}`);
@@ -84,6 +92,7 @@ export class PluginTrapError extends PluginCallError {
 export class MemoryLimitError extends PluginCallError {
   /** The limit in bytes. */
   readonly limitBytes: number;
+  /** Creates the error for `exportName` and the limit in bytes. */
   constructor(exportName: string, limitBytes: number) {
     super(
       exportName,
@@ -96,6 +105,7 @@ export class MemoryLimitError extends PluginCallError {
 
 /** The worker running the call died (out of memory, engine crash). */
 export class WorkerCrashError extends PluginCallError {
+  /** Creates the error with the reason the worker reported. */
   constructor(exportName: string, reason: string) {
     super(exportName, `${exportName} failed: its instance crashed: ${reason}`);
     this.name = "WorkerCrashError";
@@ -104,6 +114,7 @@ export class WorkerCrashError extends PluginCallError {
 
 /** The call's arguments or result do not fit the declared types. */
 export class MarshallingError extends PluginCallError {
+  /** Creates the error with what did not fit. */
   constructor(exportName: string, message: string) {
     super(exportName, `${exportName}: ${message}`);
     this.name = "MarshallingError";
@@ -112,6 +123,7 @@ export class MarshallingError extends PluginCallError {
 
 /** The pool was closed before or while the call waited. */
 export class PoolClosedError extends Error {
+  /** Creates the error. */
   constructor() {
     super("the execution context pool is closed");
     this.name = "PoolClosedError";

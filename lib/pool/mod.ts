@@ -12,10 +12,12 @@ export {
   type HostCallContext,
   type HostFunction,
   hostFunction,
+  type HostFunctionDeclaration,
   type MainThreadHostFunction,
   notification,
   type NotificationHostFunction,
   type Trait,
+  type UnionToIntersection,
   workerFunction,
   type WorkerHostFunction,
 } from "./trait.ts";

@@ -25,12 +25,15 @@ export interface HostCallContext {
   readonly logger: Logger;
 }
 
-interface HostFunctionBase<P extends readonly ParamType[], R extends ResultType> {
+/** What every host function declares: where the plugin imports it from and its signature. */
+export interface HostFunctionDeclaration<P extends readonly ParamType[], R extends ResultType> {
   /** Import namespace, as in AssemblyScript's `@external("namespace", "name")`. */
   readonly namespace: string;
   /** Import name. */
   readonly name: string;
+  /** Parameter types, in order. */
   readonly params: P;
+  /** Result type (`void` for none). */
   readonly result: R;
 }
 
@@ -38,7 +41,8 @@ interface HostFunctionBase<P extends readonly ParamType[], R extends ResultType>
 export interface MainThreadHostFunction<
   P extends readonly ParamType[] = readonly ParamType[],
   R extends ResultType = ResultType,
-> extends HostFunctionBase<P, R> {
+> extends HostFunctionDeclaration<P, R> {
+  /** Runs on the main thread; the plugin waits. */
   readonly kind: "main";
   /** The implementation; may be async. Throwing fails the plugin call with the thrown error. */
   run(...args: [...JsParams<P>, HostCallContext]): JsValueOf<R> | Promise<JsValueOf<R>>;
@@ -46,7 +50,8 @@ export interface MainThreadHostFunction<
 
 /** A `void` host function run on the main thread without making the plugin wait. */
 export interface NotificationHostFunction<P extends readonly ParamType[] = readonly ParamType[]>
-  extends HostFunctionBase<P, "void"> {
+  extends HostFunctionDeclaration<P, "void"> {
+  /** Runs on the main thread; the plugin does not wait. */
   readonly kind: "notification";
   /** The implementation; errors are logged, the plugin call goes on. */
   run(...args: [...JsParams<P>, HostCallContext]): void;
@@ -56,7 +61,8 @@ export interface NotificationHostFunction<P extends readonly ParamType[] = reado
 export interface WorkerHostFunction<
   P extends readonly ParamType[] = readonly ParamType[],
   R extends ResultType = ResultType,
-> extends HostFunctionBase<P, R> {
+> extends HostFunctionDeclaration<P, R> {
+  /** Runs inside the worker. */
   readonly kind: "worker";
   /** The worker builtin implementing it. */
   readonly builtin: WorkerBuiltinName;
@@ -110,7 +116,9 @@ export function workerFunction<const P extends readonly ParamType[], const R ext
   return { kind: "worker", ...declaration };
 }
 
-type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I
+/** Turns a union of object types into their intersection. */
+export type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void
+  ? I
   : never;
 
 /** The exports required by a list of traits, merged: this types `ExecutionContextPool.execute`. */

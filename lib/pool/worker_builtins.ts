@@ -28,8 +28,11 @@ function optionalString(interop: AssemblyScriptMemoryInterop, ptr: number): stri
 /** A worker-side host function: memory interop plus the raw WebAssembly arguments. */
 export type WorkerBuiltin = (interop: AssemblyScriptMemoryInterop, ...args: number[]) => number | void;
 
+/** The name of a worker-side host function. */
+export type WorkerBuiltinName = "assemblyscript.abort" | "assemblyscript.seed" | "assemblyscript.dateNow";
+
 /** Every worker-side host function, by the name traits refer to it with. */
-export const WORKER_BUILTINS = {
+export const WORKER_BUILTINS: Readonly<Record<WorkerBuiltinName, WorkerBuiltin>> = {
   /** AssemblyScript `abort(message, file, line, column)`: ends the call with the plugin's message and location. */
   "assemblyscript.abort": (interop, message, file, line, column): never => {
     throw new PluginAbort(optionalString(interop, message), optionalString(interop, file), line, column);
@@ -38,7 +41,4 @@ export const WORKER_BUILTINS = {
   "assemblyscript.seed": () => Math.random() * Number.MAX_SAFE_INTEGER,
   /** AssemblyScript `Date.now()`: milliseconds since the epoch. */
   "assemblyscript.dateNow": () => Date.now(),
-} as const satisfies Record<string, WorkerBuiltin>;
-
-/** The name of a worker-side host function. */
-export type WorkerBuiltinName = keyof typeof WORKER_BUILTINS;
+};
