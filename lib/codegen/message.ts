@@ -34,6 +34,8 @@ const RESERVED = ["size", "encode", "decode", "mergeFrom", "writeTo", "construct
 
 interface OneofPlan {
   name: string;
+  /** The oneof's .proto comment. */
+  comment: string | null;
   /** Property with the selected member's name. */
   discriminator: string;
   /** Property with the selected member's field number. */
@@ -170,6 +172,7 @@ function plan(type: protobuf.Type, ctx: MessageContext): { fields: FieldPlan[]; 
     const presence = synthetic ? unique(`has_${oneof.fieldsArray[0].name}`, taken) : undefined;
     if (presence) taken.add(presence);
     oneofs.set(oneof, {
+      comment: oneof.comment,
       presence,
       name: oneof.name,
       discriminator,
@@ -266,7 +269,11 @@ function emitOneofAccessors(oneof: OneofPlan, indent: string): string[] {
       `${indent}}`,
     ]
     : [
-      `${indent}/** The name of the member of oneof ${oneof.name} that is set, or "" when none is. */`,
+      ...docComment(
+        [oneof.comment, `The name of the member of oneof ${oneof.name} that is set, or "" when none is.`]
+          .filter(Boolean).join("\n\n"),
+        indent,
+      ),
       `${indent}get ${oneof.discriminator}(): string {`,
       `${i1}return this._${oneof.discriminator};`,
       `${indent}}`,
