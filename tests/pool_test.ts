@@ -314,6 +314,21 @@ Deno.test("pool: invalid wasm, a missing export, a missing import and a missing 
   );
 });
 
+Deno.test("pool: a plugin that fails while starting is rejected and no worker is left running", async () => {
+  await assert.rejects(
+    ExecutionContextPool.create({
+      plugin: await compileSnippet(`
+        if (Date.now() > 0) unreachable();
+        export function handleEvent(b: ArrayBuffer): ArrayBuffer { return b; }`),
+      traits: [new AssemblyScriptEnv(), new HandleEvent()],
+      concurrency: 2,
+    }),
+    (error: unknown) =>
+      error instanceof PluginLoadError &&
+      /^the plugin instance failed to start: unreachable/.test(error.message),
+  );
+});
+
 /** A hand-written module exporting handleEvent and memory but no AssemblyScript runtime. */
 function compileRuntimeLess(): Uint8Array {
   // (module (memory (export "memory") 1) (func (export "handleEvent") (param i32) (result i32) local.get 0))

@@ -54,7 +54,21 @@ let startedAt: Float64Array;
 let outputs: [ValueWriter, ValueWriter];
 let output: ValueWriter;
 let channelWriter: ValueWriter;
-let live: Live;
+/** The current instance; undefined while one is being created (its start function runs then). */
+let live: Live | undefined;
+
+/**
+ * The current instance's interop. While the start function runs, the instance's exports (and memory) are
+ * not available yet, so a host function called then cannot read or write plugin objects.
+ */
+function interop(): AssemblyScriptMemoryInterop {
+  if (live === undefined) {
+    throw new Error(
+      "the plugin called a host function from its start function, before its memory is available",
+    );
+  }
+  return live.interop;
+}
 
 function post(message: WorkerMessage): void {
   self.postMessage(message);
@@ -71,7 +85,7 @@ function isObjectType(type: ResultType): type is "string" | "bytes" {
 /** Converts what a host function returned (read from the channel) into a WebAssembly value. */
 function toWasm(type: ResultType, reader: ValueReader): WasmValue | undefined {
   if (type === "void") return undefined;
-  if (isObjectType(type)) return live.interop.newObject(classIdOf(type), reader.rawBytes());
+  if (isObjectType(type)) return interop().newObject(classIdOf(type), reader.rawBytes());
   return reader.number(type, true) as WasmValue;
 }
 
@@ -81,7 +95,7 @@ function mainThreadImport(descriptor: HostFunctionDescriptor, functionIndex: num
     descriptor.params.forEach((type, i) => {
       channelWriter.wasmValue(
         type,
-        isObjectType(type) ? live.interop.objectBytes(raw[i] as number, classIdOf(type)) : raw[i],
+        isObjectType(type) ? interop().objectBytes(raw[i] as number, classIdOf(type)) : raw[i],
       );
     });
     Atomics.store(control, SLOT_CHANNEL_STATE, CHANNEL_WAITING);
@@ -100,8 +114,8 @@ function notificationImport(descriptor: HostFunctionDescriptor, functionIndex: n
   return (...raw: WasmValue[]): void => {
     const args = descriptor.params.map((type, i) => {
       const value = raw[i];
-      if (type === "string") return live.interop.getString(value as number);
-      if (type === "bytes") return live.interop.getArrayBuffer(value as number);
+      if (type === "string") return interop().getString(value as number);
+      if (type === "bytes") return interop().getArrayBuffer(value as number);
       if (type === "bool") return value !== 0;
       return value;
     });
@@ -117,10 +131,10 @@ function buildImports(): WebAssembly.Imports {
     else if (descriptor.kind === "notification") implementation = notificationImport(descriptor, index);
     else {
       const builtin = WORKER_BUILTINS[descriptor.builtin!] as (
-        interop: AssemblyScriptMemoryInterop,
+        interop: () => AssemblyScriptMemoryInterop,
         ...args: WasmValue[]
       ) => WasmValue | undefined;
-      implementation = (...raw: WasmValue[]) => builtin(live.interop, ...raw);
+      implementation = (...raw: WasmValue[]) => builtin(interop, ...raw);
     }
     (imports[descriptor.namespace] ??= {})[descriptor.name] = implementation;
   });
@@ -128,6 +142,7 @@ function buildImports(): WebAssembly.Imports {
 }
 
 function instantiate(): void {
+  live = undefined;
   const instance = new WebAssembly.Instance(setup.module, buildImports());
   live = { exports: instance.exports, interop: new AssemblyScriptMemoryInterop(instance.exports) };
 }
@@ -173,7 +188,7 @@ function readArguments(params: readonly ParamType[], reader: ValueReader, into: 
 
 /** Copies the arguments into plugin memory (pinned), calls the export and appends its result to `output`. */
 function callOnce(exportName: string, signature: Signature, raw: RawArgument[], args: WasmValue[]): void {
-  const { interop, exports } = live;
+  const { interop, exports } = live!;
   const { params, result: type } = signature;
   for (let i = 0; i < params.length; i++) {
     const value = raw[i];
@@ -235,7 +250,12 @@ self.onmessage = (event: MessageEvent<InitMessage | BatchMessage>) => {
   try {
     instantiate();
   } catch (error) {
-    post({ type: "init-failed", message: error instanceof Error ? error.message : String(error) });
+    const message = error instanceof PluginAbort
+      ? `it aborted: ${error.message}`
+      : error instanceof Error
+      ? error.message
+      : String(error);
+    post({ type: "init-failed", message });
     return;
   }
   post({ type: "ready" });

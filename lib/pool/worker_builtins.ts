@@ -21,12 +21,15 @@ export class PluginAbort {
   ) {}
 }
 
-function optionalString(interop: AssemblyScriptMemoryInterop, ptr: number): string {
-  return ptr === 0 ? "" : decodeUtf16(interop.objectBytes(ptr, STRING_CLASS_ID));
+function optionalString(interop: () => AssemblyScriptMemoryInterop, ptr: number): string {
+  return ptr === 0 ? "" : decodeUtf16(interop().objectBytes(ptr, STRING_CLASS_ID));
 }
 
-/** A worker-side host function: memory interop plus the raw WebAssembly arguments. */
-export type WorkerBuiltin = (interop: AssemblyScriptMemoryInterop, ...args: number[]) => number | void;
+/**
+ * A worker-side host function: gets the current instance's memory interop (on demand: it throws while the
+ * plugin's start function runs) and the raw WebAssembly arguments.
+ */
+export type WorkerBuiltin = (interop: () => AssemblyScriptMemoryInterop, ...args: number[]) => number | void;
 
 /** The name of a worker-side host function. */
 export type WorkerBuiltinName = "assemblyscript.abort" | "assemblyscript.seed" | "assemblyscript.dateNow";
