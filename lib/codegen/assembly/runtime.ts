@@ -318,11 +318,11 @@ export class Writer {
   /** Writes a singular message field unless it was never created or is empty: both mean "not set". */
   messageIfNotEmpty<T>(tag: u32, message: T | null): void {
     if (message === null) return;
-    const size = message!.size();
+    const size = message.size();
     if (size == 0) return;
     this.uint32(tag);
     this.uint32(size);
-    message!.writeTo(this);
+    message.writeTo(this);
   }
 
   /** Writes packed varints: int32, int64, uint32, uint64, bool and enum values. */
@@ -396,7 +396,7 @@ export function stringSize(value: string): u32 {
 /** The size of a singular message field: nothing when it was never created or is empty. */
 export function messageIfNotEmptySize<T>(tagSize: u32, message: T | null): u32 {
   if (message === null) return 0;
-  const size = message!.size();
+  const size = message.size();
   return size == 0 ? 0 : tagSize + delimitedSize(size);
 }
 
