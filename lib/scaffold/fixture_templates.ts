@@ -47,7 +47,10 @@ export const EVENT_FIXTURE_TYPE = "types.OneOf";
 
 const ONE_OF = "events.OneOf";
 
-/** Returns one template per member of `events.OneOf` in `root`, in field-number order. */
+/**
+ * Returns one template per member of `events.OneOf` in `root`, in field-number order, described by the event
+ * catalog or, for members it does not list, by the first line of the message's comment in the schema.
+ */
 export function fixtureTemplates(root: protobuf.Root): FixtureTemplate[] {
   const oneOf = root.lookupType(ONE_OF);
   const members = Object.values(oneOf.oneofs ?? {}).flatMap((group) => group.fieldsArray);
@@ -60,9 +63,15 @@ export function fixtureTemplates(root: protobuf.Root): FixtureTemplate[] {
         member: field.name,
         eventType: primary?.type ?? "",
         code: primary?.codes[0] ?? "",
-        description: primary?.description ?? `${field.name} event`,
+        description: primary?.description ?? firstLine(field.resolvedType?.comment) ?? `${field.name} event`,
       };
     });
+}
+
+// Members the catalog does not list are described by their message's comment in the schema.
+function firstLine(comment: string | null | undefined): string | undefined {
+  const line = comment?.split("\n")[0].trim();
+  return line ? line : undefined;
 }
 
 /** The command-line name of the template for a OneOf member: `UserCreate` becomes `events.user_create`. */
