@@ -72,6 +72,13 @@ Deno.test("new --example count, then the project's `deno task test` passes and s
     assert.equal(fixture.data.UserCreate.Metadata.Type, "user.create");
     assert.match(fixture.data.UserCreate.Metadata.ID, /^[0-9a-f-]{36}$/);
 
+    const templates = await deno(["task", "fixtures", "list-templates"], dir);
+    assert.equal(templates.code, 0, templates.stderr);
+    assert.match(
+      templates.stdout,
+      /^deno task fixtures generate events\.user_login <name> - .* \(types\.OneOf, user\.login\)$/m,
+    );
+
     const unknown = await deno(["task", "fixtures", "generate", "events.user_creat", "x"], dir);
     assert.equal(unknown.code, 1);
     assert.match(

@@ -36,14 +36,15 @@ export const fixturesListTemplatesCommand: Command = {
   description: "Lists one fixture template per event type of the bundled schema, with its description and\n" +
     "the exact command that writes a fixture from it.",
   options: {},
-  run(args) {
+  async run(args) {
+    const prefix = await fixturesCommandPrefix(args.program);
     for (const template of fixtureTemplates(bundledSchema().root)) {
       const eventType = template.eventType ? `, ${template.eventType}` : "";
       console.log(
-        `${args.program} fixtures generate ${template.name} <name> - ${template.description} (types.OneOf${eventType})`,
+        `${prefix} generate ${template.name} <name> - ${template.description} (types.OneOf${eventType})`,
       );
     }
-    return Promise.resolve(0);
+    return 0;
   },
 };
 
@@ -80,7 +81,7 @@ export const fixturesGenerateCommand: Command = {
       throw new UsageError(
         `unknown fixture template '${templateName}'` +
           (close.length ? `; did you mean ${close.join(", ")}?` : ""),
-        `run '${args.program} fixtures list-templates' for the list`,
+        `run '${await fixturesCommandPrefix(args.program)} list-templates' for the list`,
       );
     }
     const dir = stringOption(args, "fixtures") ?? "fixtures";
@@ -89,3 +90,17 @@ export const fixturesGenerateCommand: Command = {
     return 0;
   },
 };
+
+/**
+ * How the user calls the fixtures commands from here: `deno task fixtures` inside a plugin project (its
+ * `deno.json` has that task), the program's own name elsewhere.
+ */
+async function fixturesCommandPrefix(program: string): Promise<string> {
+  try {
+    const config = JSON.parse(await Deno.readTextFile("deno.json"));
+    if (typeof config?.tasks?.fixtures === "string") return "deno task fixtures";
+  } catch {
+    // No readable project config here: fall back to the program name.
+  }
+  return `${program} fixtures`;
+}
