@@ -10,6 +10,7 @@ import { fixturesCommand, fixturesGenerateCommand, fixturesListTemplatesCommand 
 import { buildCommand } from "./build.ts";
 import { testCommand } from "./test.ts";
 import { demoCommand } from "./demo.ts";
+import { runCommand } from "./run.ts";
 
 /** Every command the CLI offers. */
 export const commands: readonly Command[] = [
@@ -19,6 +20,7 @@ export const commands: readonly Command[] = [
   fixturesGenerateCommand,
   testCommand,
   buildCommand,
+  runCommand,
   genCommand,
   demoCommand,
 ];

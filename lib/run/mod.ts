@@ -1,0 +1,17 @@
+/**
+ * `run`: the plugin processor joining the Teleport JSON converter and the plugin pool, the settings (flags and
+ * event-handler-style TOML) and the run itself.
+ *
+ * @module
+ */
+export { createPluginProcessor, type PluginProcessorOptions } from "./processor.ts";
+export {
+  resolveRunSettings,
+  RUN_DEFAULTS,
+  type RunSettings,
+  RunSettingsError,
+  type RunValue,
+  type RunValues,
+} from "./settings.ts";
+export { configValues, loadRunConfig, mergeRunValues } from "./config.ts";
+export { runEvents, type RunEventsOptions, type RunSummary } from "./run.ts";

@@ -1,0 +1,111 @@
+/**
+ * The plugin processor: joins the Teleport JSON converter and the plugin pool into a pipeline
+ * {@linkcode Processor}. A batch of JSON lines becomes `plugin.HandleEventRequest`s, one pool batch call of
+ * `handleEvent` runs them on every instance at once, and each response decides its event's fate:
+ *
+ * | plugin response | outcome |
+ * |---|---|
+ * | `Success`, `Event` byte-identical to the request's | forward the original line (no rendering) |
+ * | `Success`, a changed `Event` | forward the re-rendered line (`modified`), or the original line when the change renders to the same JSON |
+ * | `Success`, no `Event` | drop |
+ * | `Success = false` | error with the plugin's `Error` message |
+ * | abort, trap, timeout, host-function failure, undecodable response | error with its message |
+ *
+ * @module
+ */
+import type { ExecutionContextPool } from "../pool/pool.ts";
+import type { HandleEventExports } from "../../traits/handle_event.ts";
+import type { InputRecord, ProcessedRecord, Processor } from "../pipeline/types.ts";
+import { bundledCodec, type ProtoCodec } from "../proto/codec.ts";
+import { type ParsedEvent, TeleportJsonCodec } from "../teleport_json/codec.ts";
+
+/** What {@linkcode createPluginProcessor} needs. */
+export interface PluginProcessorOptions {
+  /** A pool whose plugin exports `handleEvent(request: ArrayBuffer): ArrayBuffer`. */
+  pool: Pick<ExecutionContextPool<HandleEventExports>, "batch">;
+  /** Teleport JSON ⇄ `events.OneOf` converter (default: a new one over the bundled schema). */
+  json?: TeleportJsonCodec;
+  /** Protobuf codec for the request and response envelopes (default: the bundled one). */
+  proto?: ProtoCodec;
+}
+
+const FORWARD: ProcessedRecord = Object.freeze({ kind: "forward" });
+const DROP: ProcessedRecord = Object.freeze({ kind: "drop" });
+
+/**
+ * Creates the processor that runs each event through the plugin's `handleEvent`.
+ *
+ * @example
+ * ```ts ignore
+ * import { ExecutionContextPool } from "../pool/pool.ts";
+ * import { AssemblyScriptEnv, HandleEvent } from "../../traits/mod.ts";
+ * import { createPluginProcessor } from "./processor.ts";
+ *
+ * const pool = await ExecutionContextPool.create({
+ *   plugin: "build/production.wasm",
+ *   traits: [new AssemblyScriptEnv(), new HandleEvent()] as const,
+ *   concurrency: 2,
+ * });
+ * const process = createPluginProcessor({ pool });
+ * const [outcome] = await process([{ line: '{"event":"user.login","user":"bob"}', event: {} }]);
+ * await pool.close();
+ * ```
+ */
+export function createPluginProcessor(options: PluginProcessorOptions): Processor {
+  const json = options.json ?? new TeleportJsonCodec();
+  const proto = options.proto ?? bundledCodec();
+  const { pool } = options;
+
+  return async (inputs: readonly InputRecord[]): Promise<ProcessedRecord[]> => {
+    const outcomes: ProcessedRecord[] = new Array(inputs.length);
+    const parsed: ParsedEvent[] = [];
+    const requests: [Uint8Array][] = [];
+    const slots: number[] = [];
+    for (let i = 0; i < inputs.length; i++) {
+      try {
+        const event = json.toEvent(inputs[i].line);
+        parsed.push(event);
+        requests.push([proto.encodeHandleEventRequest(event.bytes)]);
+        slots.push(i);
+      } catch (error) {
+        outcomes[i] = { kind: "error", message: `converting the event failed: ${messageOf(error)}` };
+      }
+    }
+    const results = requests.length === 0 ? [] : await pool.batch("handleEvent", requests);
+    for (let k = 0; k < results.length; k++) {
+      const result = results[k];
+      outcomes[slots[k]] = result.ok
+        ? outcomeOf(parsed[k], result.value, json, proto)
+        : { kind: "error", message: `plugin failed: ${messageOf(result.error)}` };
+    }
+    return outcomes;
+  };
+}
+
+/** The fate of one event from the plugin's encoded `plugin.HandleEventResponse`. */
+function outcomeOf(
+  event: ParsedEvent,
+  responseBytes: Uint8Array,
+  json: TeleportJsonCodec,
+  proto: ProtoCodec,
+): ProcessedRecord {
+  try {
+    const response = proto.decodeHandleEventResponse(responseBytes, { decodeEvent: false });
+    if (!response.Success) {
+      return {
+        kind: "error",
+        message: `plugin reported an error: ${response.Error === "" ? "(no message)" : response.Error}`,
+      };
+    }
+    if (response.eventBytes === undefined) return DROP;
+    // renderEvent returns the original line itself (same string) when the event did not change.
+    const line = json.renderEvent(event, response.eventBytes);
+    return line === event.line ? FORWARD : { kind: "modified", line };
+  } catch (error) {
+    return { kind: "error", message: `unusable plugin response: ${messageOf(error)}` };
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

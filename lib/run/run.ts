@@ -1,0 +1,131 @@
+/**
+ * Runs the event pipeline with a plugin: opens everything {@linkcode RunSettings} name (plugin pool with its
+ * token store and Teleport API, source, sink, dead-letter file, metrics endpoint), runs until the source ends
+ * or the signal aborts, and closes everything again, also when opening something fails half way.
+ *
+ * @module
+ */
+import { openTeleportClient } from "../api/open.ts";
+import type { TeleportClient } from "../api/types.ts";
+import { logger } from "../log.ts";
+import { DeadLetterFile } from "../pipeline/dead_letter.ts";
+import { createCounters, type PipelineCounters, serveMetrics } from "../pipeline/metrics.ts";
+import { type PipelineSummary, runPipeline } from "../pipeline/pipeline.ts";
+import { openSink, openSource } from "../pipeline/spec.ts";
+import type { Processor } from "../pipeline/types.ts";
+import { ExecutionContextPool } from "../pool/pool.ts";
+import { openTokenStore } from "../store/open.ts";
+import { AssemblyScriptEnv, HandleEvent, Store, TeleportApi } from "../../traits/mod.ts";
+import { createPluginProcessor } from "./processor.ts";
+import type { RunSettings } from "./settings.ts";
+
+const log = logger("run");
+
+/** Options of {@linkcode runEvents}. */
+export interface RunEventsOptions {
+  /** Aborting it stops reading; events already read are delivered before the run ends. */
+  signal?: AbortSignal;
+  /** Counters to update (fresh ones by default). */
+  counters?: PipelineCounters;
+  /** Called once the source, sink and plugin are ready (e.g. to tell a supervisor). */
+  onReady?: (description: { source: string; sink: string }) => void;
+}
+
+/** How a run ended. */
+export interface RunSummary extends PipelineSummary {
+  /** Locks the plugin asked for that the Teleport API accepted. */
+  locksRequested: number;
+}
+
+/**
+ * Opens, runs and closes one pipeline as `settings` describe.
+ *
+ * @example
+ * ```ts ignore
+ * import { resolveRunSettings } from "./settings.ts";
+ * import { runEvents } from "./run.ts";
+ * const settings = resolveRunSettings({
+ *   plugin: { value: "build/production.wasm", origin: "--plugin" },
+ *   from: { value: "file:/var/lib/teleport/log", origin: "--from" },
+ *   to: { value: "forward://127.0.0.1:24224", origin: "--to" },
+ * });
+ * const summary = await runEvents(settings, { signal: AbortSignal.timeout(60_000) });
+ * ```
+ */
+export async function runEvents(settings: RunSettings, options: RunEventsOptions = {}): Promise<RunSummary> {
+  const cleanup: (() => Promise<void>)[] = [];
+  let locksRequested = 0;
+  try {
+    await Deno.mkdir(settings.stateDir, { recursive: true });
+    let processor: Processor | undefined;
+    if (settings.plugin !== undefined) {
+      const store = await openTokenStore(settings.store);
+      cleanup.push(() => store.close());
+      const api = await openTeleportClient(settings.api, { identityFile: settings.identity });
+      cleanup.push(() => api.close());
+      const counting: TeleportClient = {
+        upsertLock: async (lock) => {
+          await api.upsertLock(lock);
+          locksRequested++;
+        },
+        close: () => Promise.resolve(),
+      };
+      const pool = await ExecutionContextPool.create({
+        plugin: settings.plugin,
+        traits: [
+          new AssemblyScriptEnv(),
+          new Store(store),
+          new TeleportApi(counting),
+          new HandleEvent(),
+        ] as const,
+        concurrency: settings.concurrency,
+        timeout: settings.timeoutMs,
+        memoryLimit: settings.memoryLimitBytes === undefined
+          ? undefined
+          : { bytes: settings.memoryLimitBytes },
+      });
+      cleanup.push(() => pool.close());
+      processor = createPluginProcessor({ pool });
+    }
+    const deadLetter = await DeadLetterFile.open(settings.deadLetter);
+    cleanup.push(() => deadLetter.close());
+    const source = await openSource(settings.source, {
+      stateDir: settings.stateDir,
+      tls: settings.sourceTls,
+      follow: settings.follow,
+    });
+    cleanup.push(() => source.close());
+    const sink = await openSink(settings.sink, { tls: settings.sinkTls });
+    cleanup.push(() => sink.close());
+    const counters = options.counters ?? createCounters();
+    if (settings.metrics !== undefined) {
+      const metrics = serveMetrics(counters, settings.metrics);
+      cleanup.push(() => metrics.shutdown());
+      log.info("metrics on http://{hostname}:{port}/metrics", { ...settings.metrics, port: metrics.port });
+    }
+    log.info("running {plugin}: {source} -> {sink}", {
+      plugin: settings.plugin ?? "no plugin",
+      source: source.description,
+      sink: sink.description,
+    });
+    options.onReady?.({ source: source.description, sink: sink.description });
+    const summary = await runPipeline({
+      source,
+      sink,
+      processor,
+      onProcessorError: settings.onPluginError,
+      deadLetter,
+      maxBatch: settings.batchSize,
+      // Enough batches in flight to keep every plugin instance busy while the sink writes.
+      maxQueuedBatches: Math.max(4, settings.concurrency + 2),
+      signal: options.signal,
+      statusIntervalMs: settings.statusIntervalMs,
+      counters,
+    });
+    return { ...summary, locksRequested };
+  } finally {
+    for (const close of cleanup.reverse()) {
+      await close().catch((error) => log.error("closing failed: {error}", { error }));
+    }
+  }
+}
