@@ -1,9 +1,9 @@
 /**
- * Child process for the timeout tests. In Deno 2.9 a worker terminated while stuck in an endless loop keeps
- * its thread spinning and keeps the process from exiting (denoland/deno#35657), so the scenarios that leave
- * such a worker behind run here and end with `Deno.exit`. Prints one JSON line with what it observed.
+ * Child process for the timeout tests: in Deno 2.9 a terminated worker whose thread did not really stop
+ * (denoland/deno#35657) keeps the process from exiting, so the tests run the scenarios here and check that
+ * the process ends by itself. Prints one JSON line with what it observed.
  *
- * Usage: `deno run -A --no-prompt tests/pool_timeout_child.ts loop|batch`
+ * Usage: `deno run -A --no-prompt tests/pool_timeout_child.ts loop|batch|host`
  *
  * @module
  */
@@ -12,6 +12,12 @@ import { AssemblyScriptEnv, PluginExports } from "../traits/mod.ts";
 import { compileSnippet } from "./helpers/assemblyscript.ts";
 
 const TIMEOUT_MS = 100;
+
+/** User plus system CPU time of this process (Linux). */
+function cpuSeconds(): number {
+  const fields = Deno.readTextFileSync("/proc/self/stat").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
 const hits: number[] = [];
 
 class Counter implements Trait<Record<never, never>> {
@@ -25,12 +31,22 @@ class Counter implements Trait<Record<never, never>> {
       result: "void",
       run: (i) => void hits.push(i),
     }),
+    // A host function that never answers, like a store that hangs.
+    hostFunction({
+      namespace: "counter",
+      name: "never",
+      params: [],
+      result: "i32",
+      run: () => new Promise<number>(() => {}),
+    }),
   ];
 }
 
 const pool = await ExecutionContextPool.create({
   plugin: await compileSnippet(`
     @external("counter", "hit") declare function hit(i: i32): void;
+    @external("counter", "never") declare function never(): i32;
+    export function wait(): i32 { return never(); }
     export function spin(): void { while (true) {} }
     export function echo(s: string): string { return s; }
     export function step(i: i32): i32 { hit(i); if (i == 2) { while (true) {} } return i * 10; }
@@ -42,6 +58,7 @@ const pool = await ExecutionContextPool.create({
       spin: { params: [], result: "void" },
       echo: { params: ["string"], result: "string" },
       step: { params: ["i32"], result: "i32" },
+      wait: { params: [], result: "i32" },
     }),
   ],
   timeout: TIMEOUT_MS,
@@ -63,6 +80,9 @@ if (Deno.args[0] === "loop") {
     next,
     nextAfter: performance.now() - nextStarted,
   };
+} else if (Deno.args[0] === "host") {
+  const error = await pool.execute("wait").then(() => undefined, (e: Error) => e);
+  report = { error: error?.name, message: error?.message };
 } else {
   const results = await pool.batch("step", [[0], [1], [2], [3], [4]]);
   report = {
@@ -70,6 +90,9 @@ if (Deno.args[0] === "loop") {
     hits,
   };
 }
+// CPU the process uses while idle after the timeout: near zero once the hung worker's thread has ended.
+const cpuBefore = cpuSeconds();
+await new Promise((resolve) => setTimeout(resolve, 500));
+report.idleCpuSeconds = cpuSeconds() - cpuBefore;
 await pool.close();
 console.log(JSON.stringify({ timeoutMs: TIMEOUT_MS, ...report }));
-Deno.exit(0);

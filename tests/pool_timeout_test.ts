@@ -1,15 +1,23 @@
 import assert from "node:assert/strict";
 
-async function runChild(scenario: "loop" | "batch"): Promise<Record<string, unknown>> {
+/**
+ * Runs a timeout scenario in a child process that must exit by itself: it cannot while a terminated
+ * worker's thread still runs (Deno does not stop such threads; the pool does), so a hang here fails the test
+ * through the kill timer.
+ */
+async function runChild(scenario: "loop" | "batch" | "host"): Promise<Record<string, unknown>> {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--no-prompt", "tests/pool_timeout_child.ts", scenario],
     cwd: new URL("..", import.meta.url),
     stdout: "piped",
     stderr: "piped",
+    signal: AbortSignal.timeout(60_000),
   }).output();
-  const text = new TextDecoder().decode(stdout);
-  assert.equal(code, 0, new TextDecoder().decode(stderr));
-  return JSON.parse(text.trim().split("\n").at(-1)!);
+  assert.equal(code, 0, `the child did not exit by itself: ${new TextDecoder().decode(stderr)}`);
+  const report = JSON.parse(new TextDecoder().decode(stdout).trim().split("\n").at(-1)!);
+  // A thread left spinning would burn about 0.5 s of CPU in the child's 0.5 s idle window.
+  assert.ok(report.idleCpuSeconds < 0.25, `the child kept using CPU: ${report.idleCpuSeconds} s`);
+  return report;
 }
 
 Deno.test("timeout: an endless loop is stopped within timeout + 50 ms and the next call is served at once", async () => {
@@ -34,4 +42,10 @@ Deno.test("timeout: in a batch only the hung call fails; the rest completes once
     40,
   ]);
   assert.deepEqual(report.hits, [0, 1, 2, 3, 4]);
+});
+
+Deno.test("timeout: a call waiting for a host function that never answers times out and its worker ends", async () => {
+  const report = await runChild("host");
+  assert.equal(report.error, "TimeoutError");
+  assert.equal(report.message, "wait timed out after 100 ms; its instance was terminated");
 });

@@ -29,7 +29,9 @@ import {
   SLOT_CHANNEL_STATE,
   SLOT_CHANNEL_STATUS,
   SLOT_COMPLETED,
+  SLOT_COUNT,
   SLOT_IN_FLIGHT,
+  SLOT_TERMINATED,
   STARTED_AT_OFFSET,
   type WorkerMessage,
 } from "./protocol.ts";
@@ -73,7 +75,7 @@ export class ExecutionContext {
   readonly #events: ContextEvents;
   readonly #worker: Worker;
   readonly #control = new SharedArrayBuffer(CONTROL_BYTES);
-  readonly #slots = new Int32Array(this.#control, 0, 4);
+  readonly #slots = new Int32Array(this.#control, 0, SLOT_COUNT);
   readonly #startedAt = new Float64Array(this.#control, STARTED_AT_OFFSET, 1);
   readonly #outputs = [
     growableShared(64 * 1024, MAX_SHARED_BYTES),
@@ -85,6 +87,8 @@ export class ExecutionContext {
   /** Errors thrown by main-thread host functions during the current job, by the id sent to the worker. */
   readonly #hostErrors = new Map<number, unknown>();
   #nextErrorId = 0;
+  /** The current instance's interrupt flag (see `wasm_interrupt.ts`), once the worker sent it. */
+  #interrupt: Int32Array | undefined;
   #job: Job | undefined;
   #dispatchedAt = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -165,6 +169,24 @@ export class ExecutionContext {
     this.#job = undefined;
     clearTimeout(this.#timer);
     this.#worker.terminate();
+    this.#release();
+  }
+
+  /**
+   * Makes sure the terminated worker's thread ends: Deno does not stop a worker stuck in a loop or in
+   * `Atomics.wait`. Setting the interrupt flag makes the plugin's next loop iteration trap; answering the
+   * host channel wakes a worker waiting for a host function. Either way its JavaScript runs again and the
+   * pending termination takes effect.
+   */
+  #release(): void {
+    Atomics.store(this.#slots, SLOT_TERMINATED, 1);
+    if (this.#interrupt !== undefined) Atomics.store(this.#interrupt, 0, 1);
+    const writer = new ValueWriter(this.#channel);
+    writer.u32(0);
+    writer.string("the instance was terminated");
+    Atomics.store(this.#slots, SLOT_CHANNEL_STATUS, 1);
+    Atomics.store(this.#slots, SLOT_CHANNEL_STATE, CHANNEL_ANSWERED);
+    Atomics.notify(this.#slots, SLOT_CHANNEL_STATE);
   }
 
   #arm(delayMs: number): void {
@@ -259,6 +281,9 @@ export class ExecutionContext {
   #receive(message: WorkerMessage): void {
     if (!this.#alive) return;
     switch (message.type) {
+      case "interrupt-flag":
+        this.#interrupt = new Int32Array(message.buffer, 0, 1);
+        return;
       case "ready":
         this.#started = true;
         this.#onReady();

@@ -7,6 +7,7 @@
  */
 import { missingRuntimeExports } from "../interop/assemblyscript.ts";
 import { type ExportDeclarations, formatSignature, type Signature, WASM_TYPE } from "../interop/types.ts";
+import { makeInterruptible } from "../interop/wasm_interrupt.ts";
 import {
   inspectWasm,
   limitMemory,
@@ -21,8 +22,10 @@ import type { HostFunction, Trait } from "./trait.ts";
 /** A plugin checked against its traits and compiled. */
 export interface PreparedPlugin {
   readonly module: WebAssembly.Module;
-  /** The binary the module was compiled from (with its memory capped when a limit is set). */
+  /** The binary the module was compiled from (memory capped when a limit is set, loops interruptible). */
   readonly binary: Uint8Array;
+  /** Whether the module's loops can be interrupted (see `wasm_interrupt.ts`); false for code it cannot parse. */
+  readonly interruptible: boolean;
   /** Host functions the plugin imports, in the order of {@linkcode descriptors}. */
   readonly hostFunctions: readonly HostFunction[];
   readonly descriptors: readonly HostFunctionDescriptor[];
@@ -159,6 +162,13 @@ export async function preparePlugin(
     throw error;
   }
   const hostFunctions = checkModule(info, byImport, exports, traits.map((t) => t.name).join(", ") || "none");
+  let interruptible = true;
+  try {
+    binary = makeInterruptible(binary);
+  } catch (error) {
+    if (!(error instanceof WasmFormatError)) throw error;
+    interruptible = false;
+  }
   let module: WebAssembly.Module;
   try {
     module = await WebAssembly.compile(binary as Uint8Array<ArrayBuffer>);
@@ -176,7 +186,7 @@ export async function preparePlugin(
     kind: fn.kind,
     builtin: fn.kind === "worker" ? fn.builtin : undefined,
   }));
-  return { module, binary, hostFunctions, descriptors, exports };
+  return { module, binary, interruptible, hostFunctions, descriptors, exports };
 }
 
 /**

@@ -21,8 +21,12 @@ export const SLOT_COMPLETED = 1;
 export const SLOT_CHANNEL_STATE = 2;
 /** Int32 slot: 0 when the host function returned, 1 when it threw. */
 export const SLOT_CHANNEL_STATUS = 3;
+/** Int32 slot: set to 1 by the main thread when it terminates the worker; the worker then stops at once. */
+export const SLOT_TERMINATED = 4;
+/** Number of Int32 slots. */
+export const SLOT_COUNT = 5;
 /** Byte offset of the Float64 holding the epoch time (ms) when the call in flight started. */
-export const STARTED_AT_OFFSET = 16;
+export const STARTED_AT_OFFSET = 24;
 /** Size of the control block in bytes. */
 export const CONTROL_BYTES = 32;
 
@@ -73,6 +77,7 @@ export interface BatchMessage {
 /** Worker to main. */
 export type WorkerMessage =
   | { readonly type: "ready" }
+  | { readonly type: "interrupt-flag"; readonly buffer: SharedArrayBuffer }
   | { readonly type: "init-failed"; readonly message: string }
   | { readonly type: "host-call"; readonly functionIndex: number }
   | { readonly type: "notification"; readonly functionIndex: number; readonly args: readonly unknown[] }

@@ -16,6 +16,7 @@ import {
 } from "../interop/assemblyscript.ts";
 import type { ParamType, ResultType, Signature } from "../interop/types.ts";
 import { decodeUtf16, ValueReader, ValueWriter } from "../interop/value_codec.ts";
+import { INTERRUPT_EXPORT } from "../interop/wasm_interrupt.ts";
 import {
   type BatchMessage,
   type CallFailure,
@@ -27,7 +28,9 @@ import {
   SLOT_CHANNEL_STATE,
   SLOT_CHANNEL_STATUS,
   SLOT_COMPLETED,
+  SLOT_COUNT,
   SLOT_IN_FLIGHT,
+  SLOT_TERMINATED,
   STARTED_AT_OFFSET,
   type WorkerMessage,
 } from "./protocol.ts";
@@ -145,6 +148,11 @@ function instantiate(): void {
   live = undefined;
   const instance = new WebAssembly.Instance(setup.module, buildImports());
   live = { exports: instance.exports, interop: new AssemblyScriptMemoryInterop(instance.exports) };
+  // Each instance has its own interrupt flag: tell the main thread where the new one is.
+  const flag = instance.exports[INTERRUPT_EXPORT];
+  if (flag instanceof WebAssembly.Memory) {
+    post({ type: "interrupt-flag", buffer: flag.buffer as SharedArrayBuffer });
+  }
 }
 
 function wasmFrames(error: Error): string[] {
@@ -213,6 +221,10 @@ function callOnce(exportName: string, signature: Signature, raw: RawArgument[], 
   }
 }
 
+function terminated(): boolean {
+  return Atomics.load(control, SLOT_TERMINATED) !== 0;
+}
+
 function runBatch({ exportName, count, input, output: outputIndex }: BatchMessage): void {
   const signature = setup.exports[exportName];
   output = outputs[outputIndex];
@@ -222,12 +234,15 @@ function runBatch({ exportName, count, input, output: outputIndex }: BatchMessag
   output.offset = 0;
   Atomics.store(control, SLOT_COMPLETED, 0);
   for (let index = 0; index < count; index++) {
+    // Terminated by the main thread (which resubmits the remaining calls elsewhere): run nothing more.
+    if (terminated()) return;
     readArguments(signature.params, reader, raw);
     startedAt[0] = Date.now();
     Atomics.store(control, SLOT_IN_FLIGHT, index);
     try {
       callOnce(exportName, signature, raw, args);
     } catch (error) {
+      if (terminated()) return;
       output.u32(RESULT_ERROR);
       output.string(JSON.stringify(describeFailure(error)));
       instantiate();
@@ -242,7 +257,7 @@ self.onmessage = (event: MessageEvent<InitMessage | BatchMessage>) => {
   const message = event.data;
   if (message.type === "batch") return runBatch(message);
   setup = message;
-  control = new Int32Array(message.control, 0, 4);
+  control = new Int32Array(message.control, 0, SLOT_COUNT);
   startedAt = new Float64Array(message.control, STARTED_AT_OFFSET, 1);
   outputs = [new ValueWriter(message.outputs[0]), new ValueWriter(message.outputs[1])];
   channelWriter = new ValueWriter(message.channel);
