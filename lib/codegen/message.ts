@@ -134,11 +134,10 @@ export function emitMessage(type: protobuf.Type, ctx: MessageContext, indent: st
     `${i2}while (r.more()) {`,
     `${i2}  const start = r.pos;`,
     `${i2}  const tag = r.tag();`,
-    `${i2}  switch (tag) {`,
-    ...byNumber.flatMap((f) => emitRead(f, ctx, i2 + "    ")),
-    `${i2}    default:`,
-    `${i2}      this._unknown = r.skipUnknown(tag, start, this._unknown);`,
-    `${i2}  }`,
+    ...(byNumber.length > 0
+      ? [`${i2}  switch (tag >>> 3) {`, ...byNumber.flatMap((f) => emitRead(f, ctx, i2 + "    ")), `${i2}  }`]
+      : []),
+    `${i2}  this._unknown = r.skipUnknown(tag, start, this._unknown);`,
     `${i2}}`,
     `${i1}}`,
     "",
@@ -416,41 +415,49 @@ function emitMapSize(f: FieldPlan, ctx: MessageContext, indent: string): string[
   ];
 }
 
+/**
+ * One `case` per field number. A case reads its field when the wire type is the expected one and
+ * continues with the next field; otherwise it breaks out of the switch, and the field is kept as unknown.
+ */
 function emitRead(f: FieldPlan, ctx: MessageContext, indent: string): string[] {
   const i1 = indent + "  ";
   const value = `this.${f.name}`;
-  const label = `// ${f.field.name} = ${f.number}`;
+  const head = `${indent}case ${f.number}: // ${f.field.name}`;
   const lengthTag = tagOf(f.number, WireType.lengthDelimited);
-  if (f.map) return emitMapRead(f, ctx, indent);
+  if (f.map) {
+    return [head, `${i1}if (tag != ${lengthTag}) break;`, ...emitMapEntryRead(f, ctx, i1), `${i1}continue;`];
+  }
   if (f.message) {
     let read: string;
     if (f.repeated) read = `${value}.push(r.message(new ${f.message}()));`;
     else if (f.oneof) read = `${value} = r.message(new ${f.message}());`;
     else read = `r.message(${value});`;
-    return [`${indent}case ${lengthTag}: ${label}`, `${i1}${read}`, `${i1}break;`];
+    return [head, `${i1}if (tag != ${lengthTag}) break;`, `${i1}${read}`, `${i1}continue;`];
   }
   const scalar = f.scalar!;
   const tag = tagOf(f.number, scalar.wireType);
   if (!f.repeated) {
-    return [`${indent}case ${tag}: ${label}`, `${i1}${value} = ${scalar.read};`, `${i1}break;`];
+    return [head, `${i1}if (tag != ${tag}) break;`, `${i1}${value} = ${scalar.read};`, `${i1}continue;`];
   }
-  const out = [`${indent}case ${tag}: ${label}`, `${i1}${value}.push(${scalar.read});`, `${i1}break;`];
-  if (scalar.packed) {
-    // Repeated numbers are accepted packed and unpacked, whatever the schema says.
-    out.push(
-      `${indent}case ${lengthTag}: { ${label}, packed`,
-      `${i1}const outer = r.enter();`,
-      `${i1}while (r.more()) ${value}.push(${scalar.read});`,
-      `${i1}r.leave(outer);`,
-      `${i1}break;`,
-      `${indent}}`,
-    );
+  if (!scalar.packed) {
+    return [head, `${i1}if (tag != ${tag}) break;`, `${i1}${value}.push(${scalar.read});`, `${i1}continue;`];
   }
-  return out;
+  // Repeated numbers are accepted packed and unpacked, whatever the schema says.
+  return [
+    head,
+    `${i1}if (tag == ${tag}) {`,
+    `${i1}  ${value}.push(${scalar.read});`,
+    `${i1}} else if (tag == ${lengthTag}) {`,
+    `${i1}  const outer = r.enter();`,
+    `${i1}  while (r.more()) ${value}.push(${scalar.read});`,
+    `${i1}  r.leave(outer);`,
+    `${i1}} else break;`,
+    `${i1}continue;`,
+  ];
 }
 
-function emitMapRead(f: FieldPlan, ctx: MessageContext, indent: string): string[] {
-  const i1 = indent + "  ";
+/** Reads one map entry (key 1, value 2; either may be absent) and stores it. */
+function emitMapEntryRead(f: FieldPlan, ctx: MessageContext, indent: string): string[] {
   const key = f.key!;
   const valueType = f.message ?? f.scalar!.asType;
   const valueZero = f.message ? `new ${f.message}()` : f.scalar!.zero;
@@ -458,20 +465,17 @@ function emitMapRead(f: FieldPlan, ctx: MessageContext, indent: string): string[
   const valueTag = tagOf(2, f.message ? WireType.lengthDelimited : f.scalar!.wireType);
   ctx.use("Reader");
   return [
-    `${indent}case ${tagOf(f.number, WireType.lengthDelimited)}: { // ${f.field.name} = ${f.number}`,
-    `${i1}const outer = r.enter();`,
-    `${i1}let key: ${key.asType} = ${key.zero};`,
-    `${i1}${f.message ? "const" : "let"} value: ${valueType} = ${valueZero};`,
-    `${i1}while (r.more()) {`,
-    `${i1}  const entryTag = r.tag();`,
-    `${i1}  if (entryTag == ${tagOf(1, key.wireType)}) key = ${key.read};`,
-    `${i1}  else if (entryTag == ${valueTag}) ${readValue}`,
-    `${i1}  else r.skip(entryTag);`,
-    `${i1}}`,
-    `${i1}r.leave(outer);`,
-    `${i1}this.${f.name}.set(key, value);`,
-    `${i1}break;`,
+    `${indent}const outer = r.enter();`,
+    `${indent}let key: ${key.asType} = ${key.zero};`,
+    `${indent}${f.message ? "const" : "let"} value: ${valueType} = ${valueZero};`,
+    `${indent}while (r.more()) {`,
+    `${indent}  const entryTag = r.tag();`,
+    `${indent}  if (entryTag == ${tagOf(1, key.wireType)}) key = ${key.read};`,
+    `${indent}  else if (entryTag == ${valueTag}) ${readValue}`,
+    `${indent}  else r.skip(entryTag);`,
     `${indent}}`,
+    `${indent}r.leave(outer);`,
+    `${indent}this.${f.name}.set(key, value);`,
   ];
 }
 
