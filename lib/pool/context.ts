@@ -8,7 +8,7 @@
  */
 import type { Logger } from "@logtape/logtape";
 import { decodeUtf16, growableShared, ValueReader, ValueWriter } from "../interop/value_codec.ts";
-import { type Batch, type CallResult, encodeJob, type Job } from "./batch.ts";
+import { type Batch, type CallResult, encodeJob, type InputBuffers, type Job } from "./batch.ts";
 import {
   MarshallingError,
   MemoryLimitError,
@@ -53,6 +53,8 @@ export interface ContextSettings {
   readonly logger: Logger;
   /** Limit of the plugin's memory in bytes, when one is set. */
   readonly memoryLimitBytes?: number;
+  /** Where encoded arguments are taken from and returned to. */
+  readonly buffers: InputBuffers;
 }
 
 /** The worker entry every context runs. */
@@ -133,8 +135,7 @@ export class ExecutionContext {
   /** Runs a job; the context must be ready and idle. */
   run(job: Job): void {
     if (!this.#alive || this.#job !== undefined) throw new Error(`instance ${this.id} cannot take a job now`);
-    const input = job.input ?? encodeJob(job);
-    job.input = undefined;
+    const input = job.input ?? encodeJob(job, this.#settings.buffers);
     this.#job = job;
     this.#output = this.#output === 0 ? 1 : 0;
     Atomics.store(this.#slots, SLOT_COMPLETED, 0);
@@ -147,7 +148,7 @@ export class ExecutionContext {
       input,
       output: this.#output,
     };
-    this.#worker.postMessage(message, [input]);
+    this.#worker.postMessage(message);
     this.#arm(this.#settings.timeoutMs);
   }
 
@@ -304,6 +305,7 @@ export class ExecutionContext {
         // Hand the worker its next job first, then read this one's results from the other output.
         this.#events.idle(this);
         this.#collect(job, job.count, output);
+        this.#settings.buffers.give(job.input!);
         return;
       }
     }

@@ -7,7 +7,7 @@
  */
 import type { Logger } from "@logtape/logtape";
 import type { ExportDeclarations, JsParams, JsValueOf, Signature } from "../interop/types.ts";
-import { Batch, type CallResult, checkArguments, encodeJob, type Job } from "./batch.ts";
+import { Batch, type CallResult, checkArguments, encodeJob, InputBuffers, type Job } from "./batch.ts";
 import { ExecutionContext } from "./context.ts";
 import { PluginLoadError, PoolClosedError } from "./errors.ts";
 import {
@@ -97,6 +97,7 @@ export class ExecutionContextPool<E extends ExportDeclarations> {
       plugin,
       timeoutMs: resolved.timeoutMs,
       logger: resolved.logger,
+      buffers: new InputBuffers(),
       memoryLimitBytes: resolved.memoryLimitPages === undefined
         ? undefined
         : resolved.memoryLimitPages * 65536,
@@ -223,7 +224,7 @@ export class ExecutionContextPool<E extends ExportDeclarations> {
       const size = Math.floor(count / parts) + (part < count % parts ? 1 : 0);
       const job: QueuedJob = { batch, start, count: size, signal };
       // Encode now, while the workers are busy, so that dispatch only posts the buffer.
-      job.input = encodeJob(job);
+      encodeJob(job, this.#settings.buffers);
       jobs.push(job);
       start += size;
     }
@@ -234,6 +235,7 @@ export class ExecutionContextPool<E extends ExportDeclarations> {
           const at = this.#queue.indexOf(job);
           if (at < 0) continue;
           this.#queue.splice(at, 1);
+          if (job.input !== undefined) this.#settings.buffers.give(job.input);
           for (let i = job.start; i < job.start + job.count; i++) {
             batch.settle(i, { ok: false, error: signal.reason });
           }

@@ -69,7 +69,7 @@ export interface BatchMessage {
   readonly type: "batch";
   readonly exportName: string;
   readonly count: number;
-  readonly input: ArrayBuffer;
+  readonly input: SharedArrayBuffer;
   /** Which of the two `outputs` receives the results. */
   readonly output: 0 | 1;
 }

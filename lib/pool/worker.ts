@@ -36,6 +36,9 @@ import {
 } from "./protocol.ts";
 import { PluginAbort, WORKER_BUILTINS } from "./worker_builtins.ts";
 
+/** How often a worker waiting for a host function checks whether it was terminated. */
+const TERMINATION_POLL_MS = 50;
+
 /** Thrown into the plugin when a main-thread host function failed; carries the id of the original error. */
 class HostCallFailed extends Error {
   constructor(readonly errorId: number, message: string) {
@@ -103,7 +106,10 @@ function mainThreadImport(descriptor: HostFunctionDescriptor, functionIndex: num
     });
     Atomics.store(control, SLOT_CHANNEL_STATE, CHANNEL_WAITING);
     post({ type: "host-call", functionIndex });
-    Atomics.wait(control, SLOT_CHANNEL_STATE, CHANNEL_WAITING);
+    // Wake up now and then: a worker terminated meanwhile must not wait for an answer that never comes.
+    while (Atomics.wait(control, SLOT_CHANNEL_STATE, CHANNEL_WAITING, TERMINATION_POLL_MS) === "timed-out") {
+      if (terminated()) throw new Error("the instance was terminated");
+    }
     const reader = new ValueReader(setup.channel);
     if (Atomics.load(control, SLOT_CHANNEL_STATUS) !== 0) {
       const errorId = reader.u32();
