@@ -18,11 +18,6 @@ export function growableShared(initial: number, maximum: number): SharedArrayBuf
   return new SharedArrayBuffer(initial, { maxByteLength: maximum });
 }
 
-/** Creates a resizable (transferable) buffer of `initial` bytes that may grow to `maximum`. */
-export function resizable(initial: number, maximum: number): ArrayBuffer {
-  return new ArrayBuffer(initial, { maxByteLength: maximum });
-}
-
 function enlarge(buffer: GrowableBuffer, needed: number): void {
   const max = buffer instanceof SharedArrayBuffer ? buffer.maxByteLength : buffer.maxByteLength;
   if (needed > max) throw new RangeError(`encoded values need ${needed} bytes, more than the ${max} allowed`);

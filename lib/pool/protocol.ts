@@ -4,9 +4,12 @@
  * Each worker gets a small control block (Int32 slots plus one Float64) and growable shared buffers: two
  * `outputs`, used by turns, where it appends each finished call's result as it goes (the main thread reads
  * one job's results while the worker already fills the other with the next job's), and `channel`, which
- * carries host function arguments and results while the worker waits in `Atomics.wait`. Because results and progress
- * live in shared memory, the main thread still has every finished result after it terminates a hung worker,
- * and resubmits only the calls that never started.
+ * carries host function arguments and results while the worker waits in `Atomics.wait`. Because results
+ * and progress live in shared memory, the main thread still has every finished result after it terminates a
+ * hung worker, and resubmits only the calls that never started.
+ *
+ * A batch's arguments travel in one shared buffer too (see `InputBuffers`), named in the `batch` message:
+ * one buffer in, one out, with no copy on either side beyond encoding and decoding.
  *
  * @module
  */
