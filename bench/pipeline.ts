@@ -14,7 +14,13 @@
  *
  * @module
  */
+import { join } from "node:path";
 import { FileSink, FileSource, type Processor, runPipeline } from "../lib/pipeline/mod.ts";
+import { ExecutionContextPool } from "../lib/pool/pool.ts";
+import { createPluginProcessor } from "../lib/run/processor.ts";
+import { buildPlugin } from "../lib/scaffold/build.ts";
+import { createPluginProject } from "../lib/scaffold/project.ts";
+import { AssemblyScriptEnv, HandleEvent } from "../traits/mod.ts";
 
 /** Events in the generated audit log. */
 export const EVENTS = 100_000;
@@ -152,4 +158,48 @@ async function isDirectory(path: string): Promise<boolean> {
   }
 }
 
-if (import.meta.main) console.log(await run());
+/** A passthrough plugin without the example's per-event trace: the cost of the plugin path itself. */
+const PASSTHROUGH_HANDLER = `import { plugin } from '../vendor/teleport';
+
+export function handleEvent(request: plugin.HandleEventRequest): plugin.HandleEventResponse {
+    const response = new plugin.HandleEventResponse();
+    response.Event = request.Event;
+    response.Success = true;
+    return response;
+}
+`;
+
+/**
+ * The no-plugin baseline next to the passthrough plugin as \`run\` runs it (converter + pool), with 1 and 2
+ * instances; the plugin is built by the real compiler in a temporary project.
+ */
+export async function runWithPlugin(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "tpf-bench-plugin-" });
+  const pools: ExecutionContextPool<{ handleEvent: { params: ["bytes"]; result: "bytes" } }>[] = [];
+  try {
+    await createPluginProject({ dir, example: "passthrough" });
+    await Deno.writeTextFile(join(dir, "assembly", "event_handler.ts"), PASSTHROUGH_HANDLER);
+    await buildPlugin(dir, ["production"]);
+    const plugin = await Deno.readFile(join(dir, "build", "production.wasm"));
+    const variants: PipelineVariant[] = [BASE_VARIANTS[0]];
+    for (const concurrency of [1, 2]) {
+      const pool = await ExecutionContextPool.create({
+        plugin,
+        traits: [new AssemblyScriptEnv(), new HandleEvent()] as const,
+        concurrency,
+        timeout: 5_000,
+      });
+      pools.push(pool);
+      variants.push({
+        name: `passthrough plugin, ${concurrency} instance${concurrency > 1 ? "s" : ""}`,
+        processor: createPluginProcessor({ pool }),
+      });
+    }
+    return await run(variants);
+  } finally {
+    for (const pool of pools) await pool.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+if (import.meta.main) console.log(Deno.args.includes("--plugin") ? await runWithPlugin() : await run());

@@ -18,6 +18,8 @@ import type { HandleEventExports } from "../../traits/handle_event.ts";
 import type { InputRecord, ProcessedRecord, Processor } from "../pipeline/types.ts";
 import { bundledCodec, type ProtoCodec } from "../proto/codec.ts";
 import { type ParsedEvent, TeleportJsonCodec } from "../teleport_json/codec.ts";
+import type { JsonObject } from "../teleport_json/json.ts";
+import { readPluginResponse } from "./response.ts";
 
 /** What {@linkcode createPluginProcessor} needs. */
 export interface PluginProcessorOptions {
@@ -25,7 +27,7 @@ export interface PluginProcessorOptions {
   pool: Pick<ExecutionContextPool<HandleEventExports>, "batch">;
   /** Teleport JSON ⇄ `events.OneOf` converter (default: a new one over the bundled schema). */
   json?: TeleportJsonCodec;
-  /** Protobuf codec for the request and response envelopes (default: the bundled one). */
+  /** Protobuf codec for the request envelope (default: the bundled one). */
   proto?: ProtoCodec;
 }
 
@@ -63,7 +65,7 @@ export function createPluginProcessor(options: PluginProcessorOptions): Processo
     const slots: number[] = [];
     for (let i = 0; i < inputs.length; i++) {
       try {
-        const event = json.toEvent(inputs[i].line);
+        const event = toEvent(json, inputs[i]);
         parsed.push(event);
         requests.push([proto.encodeHandleEventRequest(event.bytes)]);
         slots.push(i);
@@ -75,26 +77,33 @@ export function createPluginProcessor(options: PluginProcessorOptions): Processo
     for (let k = 0; k < results.length; k++) {
       const result = results[k];
       outcomes[slots[k]] = result.ok
-        ? outcomeOf(parsed[k], result.value, json, proto)
+        ? outcomeOf(parsed[k], result.value, json)
         : { kind: "error", message: `plugin failed: ${messageOf(result.error)}` };
     }
     return outcomes;
   };
 }
 
+/**
+ * Integer literals of 16 digits or more may exceed 2^53, which `JSON.parse` rounds: such lines are parsed
+ * again by the converter, which keeps them exact. Any other line reuses the pipeline's parse.
+ */
+const LONG_DIGIT_RUN = /\d{16}/;
+
+function toEvent(json: TeleportJsonCodec, input: InputRecord): ParsedEvent {
+  return LONG_DIGIT_RUN.test(input.line)
+    ? json.toEvent(input.line)
+    : json.fromObject(input.event as JsonObject, input.line);
+}
+
 /** The fate of one event from the plugin's encoded `plugin.HandleEventResponse`. */
-function outcomeOf(
-  event: ParsedEvent,
-  responseBytes: Uint8Array,
-  json: TeleportJsonCodec,
-  proto: ProtoCodec,
-): ProcessedRecord {
+function outcomeOf(event: ParsedEvent, responseBytes: Uint8Array, json: TeleportJsonCodec): ProcessedRecord {
   try {
-    const response = proto.decodeHandleEventResponse(responseBytes, { decodeEvent: false });
-    if (!response.Success) {
+    const response = readPluginResponse(responseBytes);
+    if (!response.success) {
       return {
         kind: "error",
-        message: `plugin reported an error: ${response.Error === "" ? "(no message)" : response.Error}`,
+        message: `plugin reported an error: ${response.error === "" ? "(no message)" : response.error}`,
       };
     }
     if (response.eventBytes === undefined) return DROP;
