@@ -40,6 +40,12 @@ export function testNeedsAMissingFixture(): void {
 }
 
 export function helperThatIsNotATest(): void {}
+
+export function testTrapsInALoop(): void {
+    for (let i = 0; i < 3; i++) {
+        if (i == 2) unreachable();
+    }
+}
 `;
 
 async function withProject(
@@ -56,7 +62,7 @@ async function withProject(
   }
 }
 
-Deno.test("each test function gets its own result: assert, trap, endless loop, missing fixture", async () => {
+Deno.test("each test function gets its own result: assert, traps, endless loop, missing fixture", async () => {
   await withProject(async (dir) => {
     const finished: TestResult[] = [];
     const started = performance.now();
@@ -73,10 +79,11 @@ Deno.test("each test function gets its own result: assert, trap, endless loop, m
       "testNeedsAMissingFixture",
       "testPasses",
       "testTraps",
+      "testTrapsInALoop",
     ]);
-    assert.equal(finished.length, 5, "every result is reported as it finishes");
+    assert.equal(finished.length, 6, "every result is reported as it finishes");
     assert.equal(summary.passed, 1);
-    assert.equal(summary.failed, 4);
+    assert.equal(summary.failed, 5);
     assert.equal(byName.testPasses.failure, undefined);
     assert.deepEqual(byName.testFailsAnAssert.failure, {
       kind: "assert",
@@ -86,6 +93,11 @@ Deno.test("each test function gets its own result: assert, trap, endless loop, m
     assert.equal(byName.testTraps.failure?.kind, "trap");
     assert.match(byName.testTraps.failure?.message ?? "", /unreachable/);
     assert.match(byName.testTraps.failure?.location ?? "", /^assembly\/event_handler\.test\.ts:16:\d+$/);
+    // The pool inserts interrupt checks into loops; the location still points at the original source.
+    assert.match(
+      byName.testTrapsInALoop.failure?.location ?? "",
+      /^assembly\/event_handler\.test\.ts:32:21$/,
+    );
     assert.equal(byName.testLoopsForever.failure?.kind, "timeout");
     assert.match(byName.testLoopsForever.failure?.message ?? "", /timed out after 1000 ms/);
     assert.equal(byName.testNeedsAMissingFixture.failure?.kind, "error");

@@ -20,6 +20,7 @@ import { join } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import { compileAssemblyScript } from "../asc/compiler.ts";
 import { inspectWasm } from "../interop/wasm_binary.ts";
+import { makeInterruptible } from "../interop/wasm_interrupt.ts";
 import { ExecutionContextPool } from "../pool/pool.ts";
 import { PluginAbortError, PluginTrapError, TimeoutError } from "../pool/errors.ts";
 import { AssemblyScriptEnv, PluginExports, Store, TeleportApi, Testing } from "../../traits/mod.ts";
@@ -33,6 +34,7 @@ import type { TestFailure, TestResult, TestRunSummary } from "./results.ts";
 import { SourceMapIndex } from "./source_map.ts";
 import { DEFAULT_TEST_TIMEOUT_MS, type PluginTestOptions } from "./options.ts";
 import { TestBuildCache } from "./build_cache.ts";
+import { originalCodeOffset } from "./code_offsets.ts";
 
 export { DEFAULT_TEST_TIMEOUT_MS, type PluginTestOptions } from "./options.ts";
 
@@ -188,11 +190,28 @@ function describeFailure(error: unknown, module: TestModule): TestFailure {
     return {
       kind: "trap",
       message: `WebAssembly trap: ${error.trap}`,
-      location: module.sourceMap?.locate(error.wasmStack) ?? error.wasmStack[0],
+      location: trapLocation(module, error.wasmStack) ?? error.wasmStack[0],
     };
   }
   if (error instanceof TimeoutError) {
     return { kind: "timeout", message: `timed out after ${error.timeoutMs} ms (does it loop forever?)` };
   }
   return { kind: "error", message: error instanceof Error ? error.message : String(error) };
+}
+
+/** Maps a trap's WebAssembly frames (offsets in the module as the pool rewrote it) to a source position. */
+function trapLocation(module: TestModule, wasmStack: readonly string[]): string | undefined {
+  if (module.sourceMap === undefined) return undefined;
+  let rewritten: Uint8Array;
+  try {
+    rewritten = makeInterruptible(module.binary);
+  } catch {
+    rewritten = module.binary; // The pool runs modules it cannot rewrite unchanged.
+  }
+  const offsets = wasmStack
+    .map((frame) => /wasm-function\[\d+\]:0x([0-9a-f]+)/i.exec(frame))
+    .filter((match) => match !== null)
+    .map((match) => originalCodeOffset(module.binary, rewritten, parseInt(match[1], 16)))
+    .filter((offset) => offset !== undefined);
+  return module.sourceMap.locate(offsets);
 }

@@ -1,7 +1,7 @@
 /**
  * Maps WebAssembly code offsets back to AssemblyScript source lines with the source map of a debug build.
- * WebAssembly source maps use one generated line whose columns are byte offsets into the module, which is
- * exactly what engine stack frames show (`wasm-function[12]:0x1a2b`).
+ * WebAssembly source maps use one generated line whose columns are byte offsets into the module, the
+ * offsets engine stack frames show (`wasm-function[12]:0x1a2b`).
  *
  * @module
  */
@@ -55,15 +55,12 @@ export class SourceMapIndex {
   }
 
   /**
-   * Returns `file:line:column` of the innermost frame of `wasmStack` that lies in the plugin's own sources
-   * (not AssemblyScript's standard library, `~lib/...`), or of the innermost mapped frame otherwise.
+   * Returns `file:line:column` of the innermost of `offsets` (innermost frame first) that lies in the
+   * plugin's own sources (not AssemblyScript's standard library, `~lib/...`), or of the innermost mapped
+   * one otherwise.
    */
-  locate(wasmStack: readonly string[]): string | undefined {
-    const positions = wasmStack
-      .map((frame) => /:0x([0-9a-f]+)\)?\s*$/i.exec(frame))
-      .filter((match) => match !== null)
-      .map((match) => this.lookup(parseInt(match[1], 16)))
-      .filter((position) => position !== undefined);
+  locate(offsets: readonly number[]): string | undefined {
+    const positions = offsets.map((offset) => this.lookup(offset)).filter((p) => p !== undefined);
     const chosen = positions.find((p) => !p.source.startsWith("~lib/")) ?? positions[0];
     return chosen && `${chosen.source}:${chosen.line}:${chosen.column}`;
   }
