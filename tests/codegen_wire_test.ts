@@ -66,6 +66,15 @@ Deno.test("malformed input aborts with a message naming the problem", async () =
       return true;
     });
   }
+  // Nesting is limited: Outer.inner holding Inner.children nested 100 deep decodes, 101 deep aborts.
+  const nested = (levels: number): Uint8Array => {
+    let bytes: Uint8Array = new Uint8Array(0);
+    for (let i = 1; i < levels; i++) bytes = protobuf.Writer.create().uint32(26).bytes(bytes).finish();
+    return protobuf.Writer.create().uint32(10).bytes(bytes).finish();
+  };
+  assert.equal(hex(tripper.roundTrip(0, nested(100))), hex(nested(100)));
+  assert.throws(() => tripper.roundTrip(0, nested(101)), /messages nested more than 100 deep/);
+
   // The module keeps working after aborts.
   const valid = outer.encode(outer.fromObject({ text: "still alive" })).finish();
   assert.equal(hex(tripper.roundTrip(0, valid)), hex(valid));

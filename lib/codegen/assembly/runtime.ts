@@ -15,6 +15,9 @@ export namespace WireType {
   export const FIXED32: u32 = 5;
 }
 
+/** How deep messages may nest, as in protobuf's C++ implementation. */
+const MAX_NESTING: i32 = 100;
+
 /** Reads protobuf wire data from an ArrayBuffer; `limit` is the end of the message being read. */
 export class Reader {
   /** The address of the next byte to read. */
@@ -22,6 +25,7 @@ export class Reader {
   /** The address just past the message currently being read. */
   limit: usize;
   private readonly buf: ArrayBuffer;
+  private depth: i32 = 0;
 
   constructor(buf: ArrayBuffer) {
     this.buf = buf;
@@ -114,8 +118,12 @@ export class Reader {
 
   /** Reads a length-delimited message into `message` (merging, as protobuf specifies) and returns it. */
   message<T>(message: T): T {
+    // Self-nesting types (google.protobuf.Value) could otherwise exhaust the stack on hostile input.
+    if (this.depth == MAX_NESTING) throw new Error("protobuf: messages nested more than 100 deep");
     const outer = this.enter();
+    this.depth++;
     message.mergeFrom(this);
+    this.depth--;
     this.leave(outer);
     return message;
   }
