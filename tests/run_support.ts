@@ -93,6 +93,26 @@ export async function buildPluginFrom(
   return join(dir, "build", "production.wasm");
 }
 
+let buildDir: string | undefined;
+const builds = new Map<string, Promise<string>>();
+
+/**
+ * Like {@linkcode buildPluginFrom}, built once per test process into a folder removed when the process ends.
+ */
+export function plugin(example: ExampleName, handler?: string): Promise<string> {
+  const key = `${example}\0${handler ?? ""}`;
+  let build = builds.get(key);
+  if (build === undefined) {
+    if (buildDir === undefined) {
+      const dir = buildDir = Deno.makeTempDirSync({ prefix: "run-test-plugins-" });
+      globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
+    }
+    build = buildPluginFrom(buildDir, example, handler);
+    builds.set(key, build);
+  }
+  return build;
+}
+
 /** Output of a finished child process. */
 export interface RunOutput {
   code: number;
