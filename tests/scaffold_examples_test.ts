@@ -128,6 +128,13 @@ Deno.test("a project created from a URL carries the framework's import map", () 
   assert.ok(config.unstable.includes("worker-options"));
 });
 
+Deno.test("a project created by a compiled framework binary calls that binary", () => {
+  const files = pluginProjectFiles({ cliBinary: "/opt/my tools/teleport-plugin-framework" });
+  const config = JSON.parse(files["deno.json"]);
+  assert.equal(config.tasks.test, "'/opt/my tools/teleport-plugin-framework' test");
+  assert.equal(config.imports, undefined);
+});
+
 Deno.test("createLock sets Expires in seconds from now (not the original's Date.now()/100)", () => {
   const api = pluginProjectFiles()["vendor/api.ts"];
   assert.match(api, /Date\.now\(\) \/ 1000/);

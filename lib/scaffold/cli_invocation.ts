@@ -43,7 +43,7 @@ export function needsImportMap(cliUrl: URL = FRAMEWORK_CLI_URL): boolean {
   return cliUrl.protocol !== "file:";
 }
 
-// deno task runs commands through its own POSIX-like shell, so POSIX single quoting applies.
-function shellQuote(word: string): string {
+/** Quotes a word for `deno task`'s shell, which follows POSIX single quoting. */
+export function shellQuote(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'"'"'`)}'`;
 }

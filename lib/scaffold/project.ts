@@ -16,7 +16,7 @@ import assemblyScriptTypes from "assemblyscript/std/assembly/index.d.ts" with { 
 import frameworkConfig from "../../deno.json" with { type: "json" };
 import { type ExampleName, EXAMPLES, PROJECT_FILES } from "../../boilerplate/mod.ts";
 import { STARTER_FIXTURES } from "../../fixtures/mod.ts";
-import { FRAMEWORK_CLI_URL, frameworkCliCommand, needsImportMap } from "./cli_invocation.ts";
+import { FRAMEWORK_CLI_URL, frameworkCliCommand, needsImportMap, shellQuote } from "./cli_invocation.ts";
 import { teleportBindings } from "./bindings.ts";
 
 /** Options for {@linkcode createPluginProject}. */
@@ -27,6 +27,11 @@ export interface CreatePluginProjectOptions {
   example?: ExampleName;
   /** URL of the framework CLI the project's tasks call. Default: this framework's `cli.ts`. */
   cliUrl?: URL;
+  /**
+   * Path of a compiled framework binary the project's tasks call instead of `cliUrl`. Default: the running
+   * executable when this program is a compiled binary (`deno compile`), otherwise none.
+   */
+  cliBinary?: string;
 }
 
 /** What {@linkcode createPluginProject} wrote. */
@@ -59,11 +64,12 @@ export function pluginProjectFiles(
 ): Record<string, string> {
   const example = EXAMPLES[options.example ?? "passthrough"];
   const cliUrl = options.cliUrl ?? FRAMEWORK_CLI_URL;
+  const cliBinary = options.cliBinary ?? (Deno.build.standalone ? Deno.execPath() : undefined);
   const files: Record<string, string> = {
     ...PROJECT_FILES,
     "assembly/event_handler.ts": example.handler,
     "assembly/event_handler.test.ts": example.test,
-    "deno.json": projectDenoJson(cliUrl),
+    "deno.json": projectDenoJson(cliUrl, cliBinary),
     [ASSEMBLYSCRIPT_TYPES_PATH]: assemblyScriptTypes,
   };
   for (const [name, text] of Object.entries(STARTER_FIXTURES)) files[`fixtures/${name}`] = text;
@@ -96,8 +102,10 @@ async function ensureEmptyDir(dir: string): Promise<void> {
   }
 }
 
-function projectDenoJson(cliUrl: URL): string {
-  const cli = frameworkCliCommand(cliUrl, new URL("deno.json", cliUrl));
+function projectDenoJson(cliUrl: URL, cliBinary: string | undefined): string {
+  const cli = cliBinary === undefined
+    ? frameworkCliCommand(cliUrl, new URL("deno.json", cliUrl))
+    : shellQuote(cliBinary);
   const config: Record<string, unknown> = {
     tasks: {
       test: `${cli} test`,
@@ -108,7 +116,7 @@ function projectDenoJson(cliUrl: URL): string {
     lint: { exclude: ["assembly/", "vendor/", "build/"] },
     fmt: { exclude: ["vendor/", "build/"] },
   };
-  if (needsImportMap(cliUrl)) {
+  if (cliBinary === undefined && needsImportMap(cliUrl)) {
     config.imports = frameworkConfig.imports;
     config.unstable = frameworkConfig.unstable;
   }
