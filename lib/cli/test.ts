@@ -104,10 +104,10 @@ export async function runTestsAndReport(options: Omit<PluginTestOptions, "onEven
     }
     for (const line of formatTestResult(event.result)) console.log(line);
   };
-  // Loaded here, not at start-up: the compiler and the pool are only needed when tests run.
-  const [{ runPluginTests }, { CompileError }, { FixtureError }] = await Promise.all([
+  // Loaded here, not at start-up: the pool is only needed when tests run (and the compiler only when a
+  // test build is not cached, see the catch below).
+  const [{ runPluginTests }, { FixtureError }] = await Promise.all([
     import("../testing/runner.ts"),
-    import("../asc/compiler.ts"),
     import("../proto/fixture_json.ts"),
   ]);
   try {
@@ -124,6 +124,7 @@ export async function runTestsAndReport(options: Omit<PluginTestOptions, "onEven
     console.log("Success!");
     return 0;
   } catch (e) {
+    const { CompileError } = await import("../asc/compiler.ts");
     if (e instanceof CompileError) {
       console.error(e.diagnostics);
       throw new UsageError("the tests do not compile", "fix the errors above and run the tests again");

@@ -18,7 +18,6 @@
  */
 import { join } from "node:path";
 import { getLogger } from "@logtape/logtape";
-import { compileAssemblyScript } from "../asc/compiler.ts";
 import { inspectWasm } from "../interop/wasm_binary.ts";
 import { makeInterruptible } from "../interop/wasm_interrupt.ts";
 import { ExecutionContextPool } from "../pool/pool.ts";
@@ -102,6 +101,8 @@ async function compileTestModules(options: PluginTestOptions): Promise<TestModul
     if (built) {
       options.onEvent?.({ kind: "compiled", file, millis: 0, diagnostics: "", cached: true });
     } else {
+      // Loaded on demand: a run whose builds all come from the cache does without the compiler.
+      const { compileAssemblyScript } = await import("../asc/compiler.ts");
       const result = await compileAssemblyScript({
         entries: [file],
         baseDir: options.projectDir,
