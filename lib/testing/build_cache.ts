@@ -22,6 +22,9 @@ export interface CachedModule {
 }
 
 const SKIPPED_DIRS = new Set(["build", "node_modules", ".git"]);
+// Bump when the way test builds are made changes in a way the key does not capture (the compiler wrapper's
+// fixed flags, for example), so that older entries are not reused.
+const CACHE_FORMAT = 1;
 const encoder = new TextEncoder();
 
 /** The compiled test modules of one project, by entry and source key. */
@@ -38,7 +41,7 @@ export class TestBuildCache {
   /** The key of `entry` compiled with `flags` from the project's current sources. */
   async key(entry: string, flags: readonly string[]): Promise<string> {
     const parts: Uint8Array[] = [
-      encoder.encode(JSON.stringify([frameworkConfig.imports.assemblyscript, flags, entry])),
+      encoder.encode(JSON.stringify([CACHE_FORMAT, frameworkConfig.imports.assemblyscript, flags, entry])),
     ];
     for (const path of await this.#sources()) {
       const content = await Deno.readFile(join(this.#projectDir, path));
