@@ -7,8 +7,9 @@
  * - processor hook, passthrough: a processor function that forwards every event (the cost of the hook);
  * - processor hook, re-render: a processor that returns every event modified (`JSON.stringify` of a copy).
  *
- * More variants (the plugin pool) plug in through {@linkcode run}'s `variants` argument or
- * {@linkcode measurePipeline}. Each variant runs {@linkcode ROUNDS} times, interleaved; the best round counts.
+ * - the converter alone, and the passthrough plugin as `run` runs it (1 and 2 instances).
+ *
+ * More variants plug in through {@linkcode run}'s `variants` argument or {@linkcode measurePipeline}. Each variant runs {@linkcode ROUNDS} times, interleaved; the best round counts.
  *
  * Run alone: `deno run -A --no-prompt bench/pipeline.ts`.
  *
@@ -20,6 +21,9 @@ import { ExecutionContextPool } from "../lib/pool/pool.ts";
 import { createPluginProcessor } from "../lib/run/processor.ts";
 import { buildPlugin } from "../lib/scaffold/build.ts";
 import { createPluginProject } from "../lib/scaffold/project.ts";
+import { bundledCodec } from "../lib/proto/codec.ts";
+import { TeleportJsonCodec } from "../lib/teleport_json/codec.ts";
+import type { JsonObject } from "../lib/teleport_json/json.ts";
 import { AssemblyScriptEnv, HandleEvent } from "../traits/mod.ts";
 
 /** Events in the generated audit log. */
@@ -109,8 +113,12 @@ export async function measurePipeline(
   }
 }
 
-/** Measures every variant side by side; returns a markdown table with ratios to the first variant. */
-export async function run(variants: readonly PipelineVariant[] = BASE_VARIANTS): Promise<string> {
+/**
+ * Measures every variant side by side; returns a markdown table with ratios to the first variant. Without
+ * `variants`: the built-in ones, the converter alone, and the passthrough plugin as `run` runs it.
+ */
+export async function run(variants?: readonly PipelineVariant[]): Promise<string> {
+  if (variants === undefined) return await runWithPlugin();
   const memoryBacked = await isDirectory("/dev/shm");
   // On tmpfs fsync costs nothing, so the rows compare the pipeline's own costs rather than a (shared, noisy) disk.
   const dir = await Deno.makeTempDir({
@@ -170,10 +178,11 @@ export function handleEvent(request: plugin.HandleEventRequest): plugin.HandleEv
 `;
 
 /**
- * The no-plugin baseline next to the passthrough plugin as \`run\` runs it (converter + pool), with 1 and 2
- * instances; the plugin is built by the real compiler in a temporary project.
+ * The built-in variants next to the plugin path as \`run\` runs it (converter + pool + response handling, the
+ * passthrough plugin built by the real compiler in a temporary project) with 1 and 2 instances, and the
+ * converter alone (JSON -> \`events.OneOf\` -> request, no pool: the main thread's share of the plugin path).
  */
-export async function runWithPlugin(): Promise<string> {
+async function runWithPlugin(): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "tpf-bench-plugin-" });
   const pools: ExecutionContextPool<{ handleEvent: { params: ["bytes"]; result: "bytes" } }>[] = [];
   try {
@@ -181,7 +190,16 @@ export async function runWithPlugin(): Promise<string> {
     await Deno.writeTextFile(join(dir, "assembly", "event_handler.ts"), PASSTHROUGH_HANDLER);
     await buildPlugin(dir, ["production"]);
     const plugin = await Deno.readFile(join(dir, "build", "production.wasm"));
-    const variants: PipelineVariant[] = [BASE_VARIANTS[0]];
+    const json = new TeleportJsonCodec();
+    const proto = bundledCodec();
+    const variants: PipelineVariant[] = [...BASE_VARIANTS, {
+      name: "converter only (JSON -> OneOf -> request, no pool)",
+      processor: (events) =>
+        Promise.resolve(events.map((e) => {
+          proto.encodeHandleEventRequest(json.fromObject(e.event as JsonObject, e.line).bytes);
+          return FORWARD;
+        })),
+    }];
     for (const concurrency of [1, 2]) {
       const pool = await ExecutionContextPool.create({
         plugin,
@@ -191,8 +209,8 @@ export async function runWithPlugin(): Promise<string> {
       });
       pools.push(pool);
       variants.push({
-        name: `passthrough plugin, ${concurrency} instance${concurrency > 1 ? "s" : ""}`,
-        processor: createPluginProcessor({ pool }),
+        name: `passthrough plugin (run's processor), ${concurrency} instance${concurrency > 1 ? "s" : ""}`,
+        processor: createPluginProcessor({ pool, json, proto }),
       });
     }
     return await run(variants);
@@ -202,4 +220,4 @@ export async function runWithPlugin(): Promise<string> {
   }
 }
 
-if (import.meta.main) console.log(Deno.args.includes("--plugin") ? await runWithPlugin() : await run());
+if (import.meta.main) console.log(await run());
