@@ -4,10 +4,8 @@
  * @module
  */
 import { type Command, type CommandArgs, UsageError } from "./command.ts";
-import { abortOnSignals } from "../pipeline/signals.ts";
-import { loadRunConfig, mergeRunValues } from "../run/config.ts";
-import { resolveRunSettings, RUN_DEFAULTS, RunSettingsError, type RunValue } from "../run/settings.ts";
-import { runEvents } from "../run/run.ts";
+import { RUN_DEFAULTS } from "../run/defaults.ts";
+import type { RunValue } from "../run/settings.ts";
 
 const STRING_OPTIONS = [
   "plugin",
@@ -165,9 +163,21 @@ export const runCommand: Command = {
         "sources and sinks are given with --from and --to",
       );
     }
-    const config = typeof args.values.config === "string" ? await loadRunConfig(args.values.config) : {};
+    // Loaded here, not at start-up: other commands need neither the pipeline nor the pool and clients.
+    const [
+      { loadRunConfig, mergeRunValues },
+      { resolveRunSettings, RunSettingsError },
+      { runEvents },
+      signals,
+    ] = await Promise.all([
+      import("../run/config.ts"),
+      import("../run/settings.ts"),
+      import("../run/run.ts"),
+      import("../pipeline/signals.ts"),
+    ]);
     let settings;
     try {
+      const config = typeof args.values.config === "string" ? await loadRunConfig(args.values.config) : {};
       settings = resolveRunSettings(mergeRunValues(config, flagValues(args)));
     } catch (error) {
       if (error instanceof RunSettingsError) {
@@ -176,7 +186,7 @@ export const runCommand: Command = {
       throw error;
     }
     const controller = new AbortController();
-    using _signals = abortOnSignals(controller);
+    using _signals = signals.abortOnSignals(controller);
     const summary = await runEvents(settings, { signal: controller.signal });
     if (settings.plugin !== undefined) {
       const where = settings.api.kind === "dry-run" ? ` (written to ${settings.api.path})` : "";

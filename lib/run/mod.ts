@@ -7,11 +7,11 @@
 export { createPluginProcessor, type PluginProcessorOptions } from "./processor.ts";
 export {
   resolveRunSettings,
-  RUN_DEFAULTS,
   type RunSettings,
   RunSettingsError,
   type RunValue,
   type RunValues,
 } from "./settings.ts";
+export { RUN_DEFAULTS } from "./defaults.ts";
 export { configValues, loadRunConfig, mergeRunValues } from "./config.ts";
 export { runEvents, type RunEventsOptions, type RunSummary } from "./run.ts";

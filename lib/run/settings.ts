@@ -20,6 +20,7 @@ import {
 import { PROCESSOR_ERROR_POLICIES, type ProcessorErrorPolicy } from "../pipeline/types.ts";
 import { parseTokenStoreSpec } from "../store/open.ts";
 import { parseTeleportClientSpec, type TeleportClientSpec } from "../api/open.ts";
+import { RUN_DEFAULTS } from "./defaults.ts";
 
 /** One option value and where it came from, for error messages. */
 export interface RunValue {
@@ -80,16 +81,6 @@ export interface RunSettings {
   /** Interval of the status line in milliseconds; 0 turns it off. */
   statusIntervalMs: number;
 }
-
-/** Defaults, as documented in `run --help`. */
-export const RUN_DEFAULTS = {
-  concurrency: 2,
-  timeout: "2s",
-  batchSize: 1_000,
-  stateDir: ".state",
-  onPluginError: "forward-original",
-  statusInterval: "10s",
-} as const;
 
 /** Resolves and validates `values`; throws {@linkcode RunSettingsError} on the first unusable one. */
 export function resolveRunSettings(values: RunValues): RunSettings {
