@@ -91,6 +91,8 @@ export {
 } from "./lib/api/open.ts";
 export { EVENT_TYPES, type EventTypeInfo, eventTypeInfo, eventTypesOfMember } from "./lib/events/catalog.ts";
 export { type PluginTestOptions, runPluginTests } from "./lib/testing/runner.ts";
+export * from "./lib/run/mod.ts";
+export { type PluginResponse, PluginResponseError, readPluginResponse } from "./lib/run/response.ts";
 export type { TestEvent, TestFailure, TestResult, TestRunSummary } from "./lib/testing/results.ts";
 export {
   createPluginProject,
