@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { SAMPLE_LOG_NAME } from "../fixtures/audit/generate.ts";
+import { createTestCertificates } from "./helpers/certs.ts";
 import { startRedisServer } from "./helpers/redis.ts";
 import { CLI, plugin, QUIET_PASSTHROUGH, readJsonLines, runCli, SAMPLE_AUDIT_LOG } from "./run_support.ts";
 
@@ -197,6 +198,86 @@ Deno.test("two run processes sharing one Redis lock a user after their combined 
       assert.deepEqual(await readJsonLines(locksFile), []);
     }
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+Deno.test("run as an HTTPS receiver for event-handler: mTLS, the plugin, metrics, SIGTERM", async () => {
+  const wasm = await plugin("skip");
+  await using certs = await createTestCertificates();
+  const dir = await Deno.makeTempDir({ prefix: "run-receiver-" });
+  const [port, metricsPort] = [freePort(), freePort()];
+  const out = join(dir, "out.jsonl");
+  const child = spawnRun([
+    "--plugin",
+    wasm,
+    "--from",
+    `https://127.0.0.1:${port}`,
+    "--from-tls-cert",
+    certs.serverCert,
+    "--from-tls-key",
+    certs.serverKey,
+    "--from-tls-ca",
+    certs.caCert,
+    "--to",
+    `file:${out}`,
+    "--state-dir",
+    join(dir, "state"),
+    "--metrics",
+    `127.0.0.1:${metricsPort}`,
+    "--status-interval",
+    "0",
+  ]);
+  const post = async (body: string, cert = certs.clientCert, key = certs.clientKey) => {
+    const client = Deno.createHttpClient({
+      caCerts: [await Deno.readTextFile(certs.caCert)],
+      cert: await Deno.readTextFile(cert),
+      key: await Deno.readTextFile(key),
+    });
+    try {
+      const response = await fetch(`https://localhost:${port}/teleport.log`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+        client,
+      });
+      await response.body?.cancel();
+      return response.status;
+    } finally {
+      client.close();
+    }
+  };
+  try {
+    const [alice, santa] = [
+      SAMPLE_LINES.find((line) => JSON.parse(line).event === "user.login")!,
+      SAMPLE_LINES.find((line) => JSON.parse(line).login === "secret-santa")!,
+    ];
+    await waitFor("the receiver", async () => await post(alice).then(() => true, () => false));
+    assert.equal(await post(santa), 200);
+    await assert.rejects(post(alice, certs.foreignClientCert, certs.foreignClientKey));
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    assert.match(metrics, /^tpf_pipeline_events_in_total 2$/m);
+    assert.match(metrics, /^tpf_pipeline_events_dropped_total 1$/m);
+    child.kill("SIGTERM");
+    const status = await child.status;
+    assert.equal(status.code, 0);
+    // 200 was answered only once the event was delivered: it is in the file.
+    assert.deepEqual((await Deno.readTextFile(out)).split("\n").filter((l) => l !== ""), [alice]);
+  } finally {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // Already exited.
+    }
+    await child.stderr.cancel().catch(() => {});
+    await child.status;
     await Deno.remove(dir, { recursive: true });
   }
 });
