@@ -16,13 +16,14 @@ const PROTO = new URL("../proto/", import.meta.url).pathname;
 /**
  * The encoding the generated code produces: protobufjs's, except that a singular (non-oneof) message field
  * whose own encoding is empty is left out, since generated message fields are never null and "empty"
- * means "not set".
+ * means "not set". A oneof's message member is left as protobufjs wrote it: the generated code keeps the
+ * bytes of a member that nothing accessed and writes them back unchanged.
  */
 function canonical(type: protobuf.Type, message: protobuf.Message): Uint8Array {
   const strip = (t: protobuf.Type, m: Record<string, unknown>) => {
     for (const field of t.fieldsArray) {
       const value = m[field.name];
-      if (!(field.resolvedType instanceof protobuf.Type) || value == null) continue;
+      if (!(field.resolvedType instanceof protobuf.Type) || value == null || field.partOf) continue;
       const child = field.resolvedType;
       if (field instanceof protobuf.MapField) {
         for (const v of Object.values(value as Record<string, Record<string, unknown>>)) strip(child, v);
@@ -30,7 +31,7 @@ function canonical(type: protobuf.Type, message: protobuf.Message): Uint8Array {
         for (const v of value as Record<string, unknown>[]) strip(child, v);
       } else {
         strip(child, value as Record<string, unknown>);
-        if (!field.partOf && child.encode(value as protobuf.Message).len === 0) {
+        if (child.encode(value as protobuf.Message).len === 0) {
           delete m[field.name];
         }
       }

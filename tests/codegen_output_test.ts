@@ -39,14 +39,14 @@ Deno.test("one module per top-level package, re-exported by index.ts, plus the r
 Deno.test("names, types and comments follow the .proto", () => {
   const { root } = loadProtoRoot(["feature/everything.proto"], directorySource([FIXTURES, PROTO]));
   const feature = generateAssemblyScript(root).get("feature.ts")!;
-  assert.match(feature, /\/\*\* Every scalar type, singular\. \*\/\n    export class Scalars \{/);
+  assert.match(feature, /\/\*\* Every scalar type, singular\. \*\/\n    export class Scalars extends Message \{/);
   assert.match(feature, /a_int64: i64 = 0;/);
   assert.match(feature, /a_uint64: u64 = 0;/);
   assert.match(feature, /a_bytes: ArrayBuffer = new ArrayBuffer\(0\);/);
   assert.match(feature, /a_color: i32 = 0;/);
   assert.match(feature, /sint64s: Array<i64> = new Array<i64>\(\);/);
   assert.match(feature, /fixed64_to_message: Map<u64, Scalars> = new Map<u64, Scalars>\(\);/);
-  assert.match(feature, /export class Outer_Inner \{/);
+  assert.match(feature, /export class Outer_Inner extends Message \{/);
   assert.match(feature, /export namespace Outer_Inner_Mood \{\n(.*\n)*? *export const GRUMPY: i32 = -7;/);
   assert.match(feature, /export const delete_: i32 = 2;/);
   assert.match(feature, /\/\*\* A nested message\. \*\/\n    export class Outer_Inner/);

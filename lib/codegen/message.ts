@@ -15,6 +15,13 @@
  * Assigning a member selects it; assigning `null` to the selected member clears the oneof. A proto3
  * `optional` field is a plain property plus a `has_<field>` getter.
  *
+ * A oneof's message member is decoded lazily: decoding the oneof checks the member's framing and keeps its
+ * bytes; the member's getter decodes them on first access (aborting if they are malformed), and a member
+ * never accessed is encoded as the very bytes it was read from. Every class extends the runtime's `Message`,
+ * and the oneof encodes its member through that base class, so the generated code names a member's class
+ * only in that member's getter and setter. AssemblyScript compiles only what a plugin reaches, so a plugin
+ * pays for the member types it touches, not for all 267 of `events.OneOf`.
+ *
  * @module
  */
 import protobuf from "protobufjs";
@@ -44,6 +51,11 @@ interface OneofPlan {
   storage: string;
   /** Private method selecting a member. */
   select: string;
+  /**
+   * Whether no other field's number falls among those of the message members, so that one statement on the
+   * selected member, at the place of the first of them, encodes them in field-number order.
+   */
+  messagesTogether: boolean;
   /** Namespace of the members' field-number constants. */
   constants: string;
   /** For a proto3 `optional` field (a one-member oneof): the name of its `has_<field>` getter. */
@@ -87,7 +99,8 @@ export function emitMessage(type: protobuf.Type, ctx: MessageContext, indent: st
     );
   }
 
-  out.push(...docComment(type.comment, indent), `${indent}export class ${name} {`);
+  ctx.use("Message");
+  out.push(...docComment(type.comment, indent), `${indent}export class ${name} extends Message {`);
   for (const f of fields.filter((f) => !f.oneof)) {
     if (f.lazy) out.push(`${i1}private _${f.name}: ${asType(f)} = null;`);
     else out.push(...docComment(f.field.comment, i1), `${i1}${f.name}: ${asType(f)} = ${initialValue(f)};`);
@@ -95,7 +108,7 @@ export function emitMessage(type: protobuf.Type, ctx: MessageContext, indent: st
   for (const oneof of oneofs) {
     const hasMessages = oneof.members.some((m) => m.message);
     out.push(`${i1}private _${oneof.discriminator}: string = "";`, `${i1}private _${oneof.index}: i32 = 0;`);
-    if (hasMessages) out.push(`${i1}private ${oneof.storage}: Object | null = null;`);
+    if (hasMessages) out.push(`${i1}private ${oneof.storage}: Message | null = null;`);
     for (const m of oneof.members.filter((m) => m.scalar)) {
       out.push(`${i1}private _${m.name}: ${m.scalar!.asType} = ${m.scalar!.zero};`);
     }
@@ -103,7 +116,7 @@ export function emitMessage(type: protobuf.Type, ctx: MessageContext, indent: st
   out.push(`${i1}private _unknown: ArrayBuffer | null = null;`);
 
   for (const f of fields.filter((f) => f.lazy)) out.push("", ...emitLazyAccessors(f, i1));
-  for (const oneof of oneofs) out.push("", ...emitOneofAccessors(oneof, i1));
+  for (const oneof of oneofs) out.push("", ...emitOneofAccessors(oneof, ctx, i1));
 
   ctx.use("Reader");
   ctx.use("Writer");
@@ -179,6 +192,7 @@ function plan(type: protobuf.Type, ctx: MessageContext): { fields: FieldPlan[]; 
       storage,
       select,
       constants: `${localName(type)}_${oneof.name}`,
+      messagesTogether: true,
       members: [],
     });
   }
@@ -214,6 +228,11 @@ function plan(type: protobuf.Type, ctx: MessageContext): { fields: FieldPlan[]; 
     plan.oneof?.members.push(plan);
     return plan;
   });
+  for (const oneof of oneofs.values()) {
+    const numbers = oneof.members.filter((m) => m.message).map((m) => m.number);
+    const [low, high] = [Math.min(...numbers), Math.max(...numbers)];
+    oneof.messagesTogether = !fields.some((f) => f.oneof !== oneof && f.number > low && f.number < high);
+  }
   return { fields, oneofs: [...oneofs.values()] };
 }
 
@@ -258,7 +277,7 @@ function emitLazyAccessors(f: FieldPlan, indent: string): string[] {
   ];
 }
 
-function emitOneofAccessors(oneof: OneofPlan, indent: string): string[] {
+function emitOneofAccessors(oneof: OneofPlan, ctx: MessageContext, indent: string): string[] {
   const i1 = indent + "  ";
   const out = oneof.presence
     ? [
@@ -286,9 +305,13 @@ function emitOneofAccessors(oneof: OneofPlan, indent: string): string[] {
     const selected = `this._${oneof.index} == ${m.number}`;
     out.push("", ...docComment(m.field.comment, indent));
     if (m.message) {
+      ctx.use("decodeMember");
       out.push(
         `${indent}get ${m.name}(): ${m.message} | null {`,
-        `${i1}return ${selected} ? changetype<${m.message}>(this.${oneof.storage}) : null;`,
+        `${i1}if (this._${oneof.index} != ${m.number}) return null;`,
+        `${i1}const member = decodeMember<${m.message}>(this.${oneof.storage}!);`,
+        `${i1}this.${oneof.storage} = member;`,
+        `${i1}return member;`,
         `${indent}}`,
         "",
         `${indent}set ${m.name}(value: ${m.message} | null) {`,
@@ -318,7 +341,7 @@ function emitSelect(oneof: OneofPlan, indent: string): string[] {
   const hasMessages = oneof.members.some((m) => m.message);
   return [
     `${indent}/** Makes member \`index\` of oneof ${oneof.name} the one that is set (0: none). */`,
-    `${indent}private ${oneof.select}(index: i32, name: string, message: Object | null): void {`,
+    `${indent}private ${oneof.select}(index: i32, name: string, message: Message | null): void {`,
     `${i1}this._${oneof.index} = index;`,
     `${i1}this._${oneof.discriminator} = name;`,
     ...(hasMessages ? [`${i1}this.${oneof.storage} = message;`] : []),
@@ -326,9 +349,17 @@ function emitSelect(oneof: OneofPlan, indent: string): string[] {
   ];
 }
 
-/** The expression of a oneof member's stored value, typed. */
-function oneofValue(f: FieldPlan): string {
-  return f.message ? `changetype<${f.message}>(this.${f.oneof!.storage})` : `this._${f.name}`;
+/**
+ * The guard of the statement that encodes oneof message member `f`, or null when `f` needs no statement of
+ * its own: the members share one statement, placed at the first of them, if they lie together.
+ */
+function oneofMessageGuard(f: FieldPlan): { guard: string; index: string } | null {
+  const oneof = f.oneof!;
+  if (!oneof.messagesTogether) {
+    return { guard: `if (this._${oneof.index} == ${f.number}) `, index: `${f.number}` };
+  }
+  const first = oneof.members.filter((m) => m.message).reduce((a, b) => (b.number < a.number ? b : a));
+  return f === first ? { guard: "", index: `this._${oneof.index}` } : null;
 }
 
 function emitSize(f: FieldPlan, ctx: MessageContext, indent: string): string[] {
@@ -343,10 +374,11 @@ function emitSize(f: FieldPlan, ctx: MessageContext, indent: string): string[] {
       ];
     }
     if (f.oneof) {
+      const statement = oneofMessageGuard(f);
+      if (!statement) return [];
+      ctx.use("oneofMessageSize");
       return [
-        `${indent}if (this._${f.oneof.index} == ${f.number}) size += ${tagSize} + delimitedSize(${
-          oneofValue(f)
-        }.size());`,
+        `${indent}${statement.guard}size += oneofMessageSize(${statement.index}, this.${f.oneof.storage});`,
       ];
     }
     ctx.use("messageIfNotEmptySize");
@@ -376,7 +408,7 @@ function emitSize(f: FieldPlan, ctx: MessageContext, indent: string): string[] {
   if (f.oneof) {
     return [
       `${indent}if (this._${f.oneof.index} == ${f.number}) size += ${tagSize} + ${
-        scalarSize(scalar, oneofValue(f), ctx)
+        scalarSize(scalar, `this._${f.name}`, ctx)
       };`,
     ];
   }
@@ -430,7 +462,7 @@ function emitRead(f: FieldPlan, ctx: MessageContext, indent: string): string[] {
   if (f.message) {
     let read: string;
     if (f.repeated) read = `${value}.push(r.message(new ${f.message}()));`;
-    else if (f.oneof) read = `${value} = r.message(new ${f.message}());`;
+    else if (f.oneof) read = `this.${f.oneof.select}(${f.number}, "${f.name}", r.rawMessage());`;
     else read = `r.message(${value});`;
     return [head, `${i1}if (tag != ${lengthTag}) break;`, `${i1}${read}`, `${i1}continue;`];
   }
@@ -488,9 +520,10 @@ function emitWrite(f: FieldPlan, ctx: MessageContext, indent: string): string[] 
       return [`${indent}for (let i = 0; i < ${value}.length; i++) w.message(${lengthTag}, ${value}[i]);`];
     }
     if (f.oneof) {
-      return [
-        `${indent}if (this._${f.oneof.index} == ${f.number}) w.message(${lengthTag}, ${oneofValue(f)});`,
-      ];
+      const statement = oneofMessageGuard(f);
+      return statement
+        ? [`${indent}${statement.guard}w.oneofMessage(${statement.index}, this.${f.oneof.storage});`]
+        : [];
     }
     return [`${indent}w.messageIfNotEmpty(${lengthTag}, this._${f.name});`];
   }
@@ -509,7 +542,7 @@ function emitWrite(f: FieldPlan, ctx: MessageContext, indent: string): string[] 
   return [
     `${indent}if (this._${f.oneof.index} == ${f.number}) {`,
     `${indent}  w.tag(${tag});`,
-    `${indent}  ${fill(scalar.write, oneofValue(f))};`,
+    `${indent}  ${fill(scalar.write, `this._${f.name}`)};`,
     `${indent}}`,
   ];
 }
