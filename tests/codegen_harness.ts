@@ -47,22 +47,55 @@ export async function buildRoundTripper(
   types: protobuf.Type[],
   target: CompileTarget = "release",
 ): Promise<RoundTripper> {
-  const files = Object.fromEntries(
-    [...generateAssemblyScript(root)].map(([path, source]) => [`teleport/${path}`, source]),
-  );
   const roots = [...new Set(types.map((t) => qualifiedName(t).split(".")[0]))];
-  files["harness.ts"] = [
+  const entry = [
     `import { ${roots.join(", ")} } from "./teleport";`,
-    "",
-    "export function newBuffer(length: i32): ArrayBuffer {",
-    "  return new ArrayBuffer(length);",
-    "}",
     "",
     "export function roundTrip(typeIndex: i32, buf: ArrayBuffer): ArrayBuffer {",
     "  switch (typeIndex) {",
     ...types.map((t, i) => `    case ${i}: return ${qualifiedName(t)}.decode(buf).encode();`),
     "  }",
     '  throw new Error("no such type");',
+    "}",
+  ].join("\n");
+  const built = await buildWithEntry(root, entry, target);
+  return {
+    types,
+    compileMillis: built.compileMillis,
+    roundTrip: (typeIndex, bytes) => built.call("roundTrip", bytes, typeIndex),
+  };
+}
+
+/** Generated code compiled with a test entry and instantiated in this thread. */
+export interface EntryModule {
+  /** The WebAssembly binary. */
+  binary: Uint8Array;
+  /** Compilation time in milliseconds. */
+  compileMillis: number;
+  /**
+   * Calls export `name` with `leading` numbers and then `bytes` as an ArrayBuffer, and returns the
+   * ArrayBuffer it returns; throws AbortError when the module aborts.
+   */
+  call(name: string, bytes: Uint8Array, ...leading: number[]): Uint8Array;
+}
+
+/**
+ * Generates code for `root` into `./teleport/` and compiles it with `entry` (AssemblyScript source that
+ * imports from `./teleport`; a `newBuffer` export is added for passing input in).
+ */
+export async function buildWithEntry(
+  root: protobuf.Root,
+  entry: string,
+  target: CompileTarget = "release",
+): Promise<EntryModule> {
+  const files = Object.fromEntries(
+    [...generateAssemblyScript(root)].map(([path, source]) => [`teleport/${path}`, source]),
+  );
+  files["harness.ts"] = [
+    entry,
+    "",
+    "export function newBuffer(length: i32): ArrayBuffer {",
+    "  return new ArrayBuffer(length);",
     "}",
     "",
   ].join("\n");
@@ -72,11 +105,11 @@ export async function buildRoundTripper(
   const env = imports(() => instance);
   instance = await WebAssembly.instantiate(module, env);
   return {
-    types,
+    binary,
     compileMillis: millis,
-    roundTrip(typeIndex, bytes) {
+    call(name, bytes, ...leading) {
       try {
-        return call(instance, typeIndex, bytes);
+        return call(instance, name, bytes, leading);
       } catch (error) {
         // An abort can leave the module's heap mid-operation: continue on a fresh instance.
         instance = new WebAssembly.Instance(module, env);
@@ -89,7 +122,6 @@ export async function buildRoundTripper(
 interface HarnessExports {
   memory: WebAssembly.Memory;
   newBuffer(length: number): number;
-  roundTrip(typeIndex: number, buf: number): number;
   __pin(ptr: number): number;
   __unpin(ptr: number): void;
 }
@@ -112,11 +144,17 @@ function imports(current: () => WebAssembly.Instance): WebAssembly.Imports {
   };
 }
 
-function call(instance: WebAssembly.Instance, typeIndex: number, bytes: Uint8Array): Uint8Array {
+function call(
+  instance: WebAssembly.Instance,
+  name: string,
+  bytes: Uint8Array,
+  leading: number[],
+): Uint8Array {
   const exports = instance.exports as unknown as HarnessExports;
+  const run = instance.exports[name] as (...args: number[]) => number;
   const input = exports.__pin(exports.newBuffer(bytes.length));
   new Uint8Array(exports.memory.buffer, input, bytes.length).set(bytes);
-  const output = exports.roundTrip(typeIndex, input);
+  const output = run(...leading, input);
   exports.__unpin(input);
   const length = new Uint32Array(exports.memory.buffer)[(output - 4) >>> 2];
   return new Uint8Array(exports.memory.buffer, output, length).slice();
