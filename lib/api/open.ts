@@ -11,7 +11,6 @@
 import type { TeleportClient } from "./types.ts";
 import { RecordingTeleportClient } from "./record.ts";
 import { DryRunTeleportClient } from "./dry_run.ts";
-import { TeleportGrpcClient } from "./grpc.ts";
 import { readIdentityFile } from "./identity.ts";
 import type { ProtoCodec } from "../proto/codec.ts";
 
@@ -108,6 +107,9 @@ export async function openTeleportClient(
           "an identity file is required (--identity FILE, made by `tctl auth sign --format=file`)",
         );
       }
+      // Loaded on use: @grpc/grpc-js reads its GRPC_* environment variables when imported, which would make
+      // every run need --allow-env.
+      const { TeleportGrpcClient } = await import("./grpc.ts");
       return new TeleportGrpcClient({
         address: parsed.address,
         identity: await readIdentityFile(options.identityFile),

@@ -37,6 +37,7 @@ import {
 } from "./protocol.ts";
 import { isFailedMemoryGrow, type PreparedPlugin } from "./prepare.ts";
 import type { HostCallContext } from "./trait.ts";
+import workerBundle from "../dist/worker_bundle.js" with { type: "text" };
 
 /** What a context tells its pool. */
 export interface ContextEvents {
@@ -57,8 +58,12 @@ export interface ContextSettings {
   readonly buffers: InputBuffers;
 }
 
-/** The worker entry every context runs. */
-export const WORKER_URL: URL = new URL("./worker.ts", import.meta.url);
+/**
+ * The worker entry every context runs: `worker.ts` bundled into one script (`deno task bundle-worker`) and
+ * started from a `data:` URL, so that starting a worker reads nothing from disk: it needs no read permission
+ * and works the same from a checkout, a URL import and the compiled binary.
+ */
+export const WORKER_URL: URL = new URL(`data:text/javascript,${encodeURIComponent(workerBundle)}`);
 /** How every context's worker is started: a module worker without any permission. */
 export const WORKER_OPTIONS: WorkerOptions = { type: "module", deno: { permissions: "none" } };
 

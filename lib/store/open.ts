@@ -10,7 +10,7 @@
 import type { TokenStore } from "./types.ts";
 import { MemoryTokenStore } from "./memory.ts";
 import { KvTokenStore } from "./kv.ts";
-import { RedisTokenStore, type RedisTokenStoreOptions } from "./redis.ts";
+import type { RedisTokenStoreOptions } from "./redis.ts";
 
 /** A parsed token store spec. */
 export type TokenStoreSpec =
@@ -80,8 +80,12 @@ export async function openTokenStore(
       return new MemoryTokenStore({ now: options.now });
     case "kv":
       return await KvTokenStore.open(parsed.path, { now: options.now });
-    case "redis":
+    case "redis": {
+      // Loaded on use: ioredis's `debug` dependency reads the whole environment when imported, which would
+      // make every command need --allow-env.
+      const { RedisTokenStore } = await import("./redis.ts");
       return await RedisTokenStore.open(parsed.redis);
+    }
   }
 }
 
