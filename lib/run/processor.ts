@@ -29,6 +29,11 @@ export interface PluginProcessorOptions {
   json?: TeleportJsonCodec;
   /** Protobuf codec for the request envelope (default: the bundled one). */
   proto?: ProtoCodec;
+  /**
+   * Events converted and handed to the pool at a time (default 250): the pool starts on a slice while the next
+   * one is converted, and splits each slice over its instances.
+   */
+  sliceSize?: number;
 }
 
 const FORWARD: ProcessedRecord = Object.freeze({ kind: "forward" });
@@ -58,12 +63,19 @@ export function createPluginProcessor(options: PluginProcessorOptions): Processo
   const proto = options.proto ?? bundledCodec();
   const { pool } = options;
 
-  return async (inputs: readonly InputRecord[]): Promise<ProcessedRecord[]> => {
-    const outcomes: ProcessedRecord[] = new Array(inputs.length);
+  const slice = options.sliceSize ?? DEFAULT_SLICE_SIZE;
+
+  /** Converts `inputs[start, end)`, hands them to the pool, and fills in their outcomes once it answers. */
+  const processSlice = async (
+    inputs: readonly InputRecord[],
+    start: number,
+    end: number,
+    outcomes: ProcessedRecord[],
+  ): Promise<void> => {
     const parsed: ParsedEvent[] = [];
     const requests: [Uint8Array][] = [];
     const slots: number[] = [];
-    for (let i = 0; i < inputs.length; i++) {
+    for (let i = start; i < end; i++) {
       try {
         const event = toEvent(json, inputs[i]);
         parsed.push(event);
@@ -80,8 +92,27 @@ export function createPluginProcessor(options: PluginProcessorOptions): Processo
         ? outcomeOf(parsed[k], result.value, json)
         : { kind: "error", message: `plugin failed: ${messageOf(result.error)}` };
     }
+  };
+
+  return async (inputs: readonly InputRecord[]): Promise<ProcessedRecord[]> => {
+    const outcomes: ProcessedRecord[] = new Array(inputs.length);
+    const slices: Promise<void>[] = [];
+    for (let start = 0; start < inputs.length; start += slice) {
+      // Let the event loop run between slices, so that an instance that finished is given its next job at
+      // once instead of waiting for the whole batch to be converted.
+      if (start > 0) await nextTask();
+      slices.push(processSlice(inputs, start, Math.min(start + slice, inputs.length), outcomes));
+    }
+    await Promise.all(slices);
     return outcomes;
   };
+}
+
+/** Events converted and dispatched together: small enough to keep instances fed, large enough to amortise a message. */
+const DEFAULT_SLICE_SIZE = 250;
+
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /**
