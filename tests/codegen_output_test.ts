@@ -32,14 +32,17 @@ Deno.test("one module per top-level package, re-exported by index.ts, plus the r
   );
   assert.match(feature, /import \{ google \} from "\.\/google";/);
   assert.match(feature, /import \{ Standalone \} from "\.\/no-package";/);
-  assert.match(feature, /export namespace feature \{\n\n  export namespace v1 \{/);
+  assert.match(feature, /export namespace feature \{\n\n {2}export namespace v1 \{/);
   assert.match(feature, /export namespace sub \{/);
 });
 
 Deno.test("names, types and comments follow the .proto", () => {
   const { root } = loadProtoRoot(["feature/everything.proto"], directorySource([FIXTURES, PROTO]));
   const feature = generateAssemblyScript(root).get("feature.ts")!;
-  assert.match(feature, /\/\*\* Every scalar type, singular\. \*\/\n    export class Scalars extends Message \{/);
+  assert.match(
+    feature,
+    /\/\*\* Every scalar type, singular\. \*\/\n {4}export class Scalars extends Message \{/,
+  );
   assert.match(feature, /a_int64: i64 = 0;/);
   assert.match(feature, /a_uint64: u64 = 0;/);
   assert.match(feature, /a_bytes: ArrayBuffer = new ArrayBuffer\(0\);/);
@@ -49,13 +52,13 @@ Deno.test("names, types and comments follow the .proto", () => {
   assert.match(feature, /export class Outer_Inner extends Message \{/);
   assert.match(feature, /export namespace Outer_Inner_Mood \{\n(.*\n)*? *export const GRUMPY: i32 = -7;/);
   assert.match(feature, /export const delete_: i32 = 2;/);
-  assert.match(feature, /\/\*\* A nested message\. \*\/\n    export class Outer_Inner/);
+  assert.match(feature, /\/\*\* A nested message\. \*\/\n {4}export class Outer_Inner/);
   assert.match(feature, /get common\(\): feature\.sub\.Common \| null \{/);
   assert.match(feature, /get annotations\(\): google\.protobuf\.Struct \{/);
   assert.match(feature, /get has_maybe\(\): bool \{/);
   // Members that would clash with generated ones or keywords get a trailing underscore.
   assert.match(feature, /size_: string = "";/);
-  assert.match(feature, /      type: string = "";/); // no oneof of TwoOneofs is called `type`
+  assert.match(feature, / {6}type: string = "";/); // no oneof of TwoOneofs is called `type`
   assert.match(feature, /default_: string = "";/);
   assert.match(feature, /in_: i32 = 0;/);
   assert.match(feature, /get first_type\(\): string \{/);
@@ -78,12 +81,12 @@ Deno.test("HandleEventBase has one typed method per OneOf member", () => {
   const { root, oneOf } = bundledSchema();
   const source = generateHandleEventBase(root);
   assert.match(source, /^import \{ events, plugin \} from "\.\/teleport";$/m);
-  assert.match(source, /  userLogin\(event: events\.UserLogin\): void \{\}/);
+  assert.match(source, / {2}userLogin\(event: events\.UserLogin\): void \{\}/);
   assert.match(
     source,
     /case events\.OneOf_Event\.UserLogin: this\.userLogin\(event\.UserLogin as events\.UserLogin\); break;/,
   );
-  const methods = source.match(/^  (?!any\()\w+\(event: events\.\w+\): void \{\}$/gm) ?? [];
+  const methods = source.match(/^ {2}(?!any\()\w+\(event: events\.\w+\): void \{\}$/gm) ?? [];
   assert.equal(methods.length, oneOf.oneofsArray[0].fieldsArray.length);
   assert.match(
     generateHandleEventBase(root, { importPath: "../vendor/teleport" }),

@@ -20,7 +20,7 @@
  * never accessed is encoded as the very bytes it was read from. Every class extends the runtime's `Message`,
  * and the oneof encodes its member through that base class, so the generated code names a member's class
  * only in that member's getter and setter. AssemblyScript compiles only what a plugin reaches, so a plugin
- * pays for the member types it touches, not for all 267 of `events.OneOf`.
+ * pays for the member types it touches, not for the hundreds `events.OneOf` could hold.
  *
  * @module
  */
