@@ -13,6 +13,7 @@ import { commandHelp, parseCommandArgs, UsageError } from "./lib/cli/command.ts"
 import { commands } from "./lib/cli/commands.ts";
 import { VERSION } from "./lib/version.ts";
 import { configureLogging } from "./lib/log.ts";
+import { describePermissionError, permissionHelp } from "./lib/dist/permissions.ts";
 
 const PROGRAM = "teleport-plugin-framework";
 
@@ -55,13 +56,15 @@ export async function main(argv: string[]): Promise<number> {
     const rest = argv.slice(command.name.split(" ").length);
     const args = parseCommandArgs(command, rest, PROGRAM);
     if (args.values.help === true) {
-      console.log(commandHelp(command, PROGRAM));
+      const permissions = permissionHelp(command.name);
+      console.log(commandHelp(command, PROGRAM) + (permissions === undefined ? "" : `\n\n${permissions}`));
       return 0;
     }
     await configureLogging({ level: debug ? "debug" : "info" });
     return await command.run(args);
   } catch (error) {
-    console.error(formatError(error, debug));
+    const permission = describePermissionError(error);
+    console.error(permission === undefined || debug ? formatError(error, debug) : `error: ${permission}`);
     if (error instanceof UsageError && error.hint) console.error(`hint: ${error.hint}`);
     return 1;
   }

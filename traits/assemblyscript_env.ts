@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { notification, type Trait, workerFunction } from "../lib/pool/trait.ts";
+import { type HostFunction, notification, type Trait, workerFunction } from "../lib/pool/trait.ts";
 
 /** Where a trace line came from. */
 export interface TraceSource {
@@ -45,7 +45,7 @@ export class AssemblyScriptEnv implements Trait<Record<never, never>> {
   readonly name = "AssemblyScriptEnv";
   readonly requiredExports: Record<never, never> = {};
   /** The host functions this trait gives the plugin. */
-  readonly hostFunctions;
+  readonly hostFunctions: readonly HostFunction[];
 
   /** Builds the trait; `options.onTrace` also receives every trace line. */
   constructor(options: AssemblyScriptEnvOptions = {}) {

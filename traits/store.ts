@@ -4,7 +4,7 @@
  * @module
  */
 import type { TokenStore } from "../lib/store/types.ts";
-import { hostFunction, type Trait } from "../lib/pool/trait.ts";
+import { type HostFunction, hostFunction, type Trait } from "../lib/pool/trait.ts";
 
 /**
  * Gives the plugin a token store. Runs on the main thread so every instance shares the store.
@@ -21,7 +21,7 @@ export class Store implements Trait<Record<never, never>> {
   readonly name = "Store";
   readonly requiredExports: Record<never, never> = {};
   /** The host functions this trait gives the plugin. */
-  readonly hostFunctions;
+  readonly hostFunctions: readonly HostFunction[];
 
   /** Builds the trait on a token store shared by every instance. */
   constructor(store: TokenStore) {

@@ -4,7 +4,7 @@
  * @module
  */
 import type { TeleportClient } from "../lib/api/types.ts";
-import { hostFunction, type Trait } from "../lib/pool/trait.ts";
+import { type HostFunction, hostFunction, type Trait } from "../lib/pool/trait.ts";
 
 /**
  * Gives the plugin the Teleport API. Runs on the main thread (one client for all instances).
@@ -19,7 +19,7 @@ export class TeleportApi implements Trait<Record<never, never>> {
   readonly name = "TeleportApi";
   readonly requiredExports: Record<never, never> = {};
   /** The host functions this trait gives the plugin. */
-  readonly hostFunctions;
+  readonly hostFunctions: readonly HostFunction[];
 
   /** Builds the trait on a Teleport client shared by every instance. */
   constructor(client: TeleportClient) {

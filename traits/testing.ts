@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { hostFunction, type Trait } from "../lib/pool/trait.ts";
+import { type HostFunction, hostFunction, type Trait } from "../lib/pool/trait.ts";
 
 /** Options for {@linkcode Testing}. */
 export interface TestingOptions {
@@ -47,7 +47,7 @@ export class Testing implements Trait<Record<never, never>> {
   readonly name = "Testing";
   readonly requiredExports: Record<never, never> = {};
   /** The host functions this trait gives the plugin. */
-  readonly hostFunctions;
+  readonly hostFunctions: readonly HostFunction[];
 
   /** Builds the trait from the fixtures and the source of the latest API request. */
   constructor(options: TestingOptions) {
