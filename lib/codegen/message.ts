@@ -107,7 +107,7 @@ export function emitMessage(type: protobuf.Type, ctx: MessageContext, indent: st
   }
   for (const oneof of oneofs) {
     const hasMessages = oneof.members.some((m) => m.message);
-    out.push(`${i1}private _${oneof.discriminator}: string = "";`, `${i1}private _${oneof.index}: i32 = 0;`);
+    out.push(`${i1}private _${oneof.index}: i32 = 0;`);
     if (hasMessages) out.push(`${i1}private ${oneof.storage}: Message | null = null;`);
     for (const m of oneof.members.filter((m) => m.scalar)) {
       out.push(`${i1}private _${m.name}: ${m.scalar!.asType} = ${m.scalar!.zero};`);
@@ -148,7 +148,7 @@ export function emitMessage(type: protobuf.Type, ctx: MessageContext, indent: st
     `${i2}  const start = r.pos;`,
     `${i2}  const tag = r.tag();`,
     ...(byNumber.length > 0
-      ? [`${i2}  switch (tag >>> 3) {`, ...byNumber.flatMap((f) => emitRead(f, ctx, i2 + "    ")), `${i2}  }`]
+      ? [`${i2}  switch (tag) {`, ...byNumber.flatMap((f) => emitRead(f, ctx, i2 + "    ")), `${i2}  }`]
       : []),
     `${i2}  this._unknown = r.skipUnknown(tag, start, this._unknown);`,
     `${i2}}`,
@@ -293,7 +293,10 @@ function emitOneofAccessors(oneof: OneofPlan, ctx: MessageContext, indent: strin
         indent,
       ),
       `${indent}get ${oneof.discriminator}(): string {`,
-      `${i1}return this._${oneof.discriminator};`,
+      `${i1}switch (this._${oneof.index}) {`,
+      ...oneof.members.map((m) => `${i1}  case ${m.number}: return "${m.name}";`),
+      `${i1}}`,
+      `${i1}return "";`,
       `${indent}}`,
       "",
       `${indent}/** The field number of the member of oneof ${oneof.name} that is set, or 0 when none is. */`,
@@ -301,6 +304,8 @@ function emitOneofAccessors(oneof: OneofPlan, ctx: MessageContext, indent: strin
       `${i1}return this._${oneof.index};`,
       `${indent}}`,
     ];
+  const select = (index: number, message: string) =>
+    `this.${oneof.select}(${index}${oneof.members.some((m) => m.message) ? `, ${message}` : ""});`;
   for (const m of oneof.members) {
     const selected = `this._${oneof.index} == ${m.number}`;
     out.push("", ...docComment(m.field.comment, indent));
@@ -315,8 +320,8 @@ function emitOneofAccessors(oneof: OneofPlan, ctx: MessageContext, indent: strin
         `${indent}}`,
         "",
         `${indent}set ${m.name}(value: ${m.message} | null) {`,
-        `${i1}if (value !== null) this.${oneof.select}(${m.number}, "${m.name}", value);`,
-        `${i1}else if (${selected}) this.${oneof.select}(0, "", null);`,
+        `${i1}if (value !== null) ${select(m.number, "value")}`,
+        `${i1}else if (${selected}) ${select(0, "null")}`,
         `${indent}}`,
       );
     } else {
@@ -328,7 +333,7 @@ function emitOneofAccessors(oneof: OneofPlan, ctx: MessageContext, indent: strin
         "",
         `${indent}set ${m.name}(value: ${scalar.asType}) {`,
         `${i1}this._${m.name} = value;`,
-        `${i1}this.${oneof.select}(${m.number}, "${m.name}", null);`,
+        `${i1}${select(m.number, "null")}`,
         `${indent}}`,
       );
     }
@@ -341,9 +346,8 @@ function emitSelect(oneof: OneofPlan, indent: string): string[] {
   const hasMessages = oneof.members.some((m) => m.message);
   return [
     `${indent}/** Makes member \`index\` of oneof ${oneof.name} the one that is set (0: none). */`,
-    `${indent}private ${oneof.select}(index: i32, name: string, message: Message | null): void {`,
+    `${indent}private ${oneof.select}(index: i32${hasMessages ? ", message: Message | null" : ""}): void {`,
     `${i1}this._${oneof.index} = index;`,
-    `${i1}this._${oneof.discriminator} = name;`,
     ...(hasMessages ? [`${i1}this.${oneof.storage} = message;`] : []),
     `${indent}}`,
   ];
@@ -448,42 +452,34 @@ function emitMapSize(f: FieldPlan, ctx: MessageContext, indent: string): string[
 }
 
 /**
- * One `case` per field number. A case reads its field when the wire type is the expected one and
- * continues with the next field; otherwise it breaks out of the switch, and the field is kept as unknown.
+ * One `case` per tag, that is per field number and wire type: a field read with another wire type than the
+ * expected one matches no case and is kept as unknown. Repeated numbers are accepted packed and unpacked,
+ * whatever the schema says, so they get a case for each.
  */
 function emitRead(f: FieldPlan, ctx: MessageContext, indent: string): string[] {
   const i1 = indent + "  ";
   const value = `this.${f.name}`;
-  const head = `${indent}case ${f.number}: // ${f.field.name}`;
+  const head = (tag: number, note = "") => `${indent}case ${tag}: // ${f.field.name}${note}`;
   const lengthTag = tagOf(f.number, WireType.lengthDelimited);
-  if (f.map) {
-    return [head, `${i1}if (tag != ${lengthTag}) break;`, ...emitMapEntryRead(f, ctx, i1), `${i1}continue;`];
-  }
+  if (f.map) return [head(lengthTag), ...emitMapEntryRead(f, ctx, i1), `${i1}continue;`];
   if (f.message) {
     let read: string;
     if (f.repeated) read = `${value}.push(r.message(new ${f.message}()));`;
-    else if (f.oneof) read = `this.${f.oneof.select}(${f.number}, "${f.name}", r.rawMessage());`;
+    else if (f.oneof) read = `this.${f.oneof.select}(${f.number}, r.rawMessage());`;
     else read = `r.message(${value});`;
-    return [head, `${i1}if (tag != ${lengthTag}) break;`, `${i1}${read}`, `${i1}continue;`];
+    return [head(lengthTag), `${i1}${read}`, `${i1}continue;`];
   }
   const scalar = f.scalar!;
   const tag = tagOf(f.number, scalar.wireType);
-  if (!f.repeated) {
-    return [head, `${i1}if (tag != ${tag}) break;`, `${i1}${value} = ${scalar.read};`, `${i1}continue;`];
-  }
-  if (!scalar.packed) {
-    return [head, `${i1}if (tag != ${tag}) break;`, `${i1}${value}.push(${scalar.read});`, `${i1}continue;`];
-  }
-  // Repeated numbers are accepted packed and unpacked, whatever the schema says.
+  if (!f.repeated) return [head(tag), `${i1}${value} = ${scalar.read};`, `${i1}continue;`];
+  const unpacked = [head(tag), `${i1}${value}.push(${scalar.read});`, `${i1}continue;`];
+  if (!scalar.packed) return unpacked;
   return [
-    head,
-    `${i1}if (tag == ${tag}) {`,
-    `${i1}  ${value}.push(${scalar.read});`,
-    `${i1}} else if (tag == ${lengthTag}) {`,
-    `${i1}  const outer = r.enter();`,
-    `${i1}  while (r.more()) ${value}.push(${scalar.read});`,
-    `${i1}  r.leave(outer);`,
-    `${i1}} else break;`,
+    ...unpacked,
+    head(lengthTag, ", packed"),
+    `${i1}const outer = r.enter();`,
+    `${i1}while (r.more()) ${value}.push(${scalar.read});`,
+    `${i1}r.leave(outer);`,
     `${i1}continue;`,
   ];
 }
