@@ -48,6 +48,11 @@ export const COMMAND_PERMISSIONS: readonly CommandPermissions[] = [
     notes: ["A DIR outside the current folder needs --allow-read=DIR --allow-write=DIR instead."],
   },
   {
+    command: "fixtures",
+    grants: [],
+    notes: [],
+  },
+  {
     command: "fixtures list-templates",
     grants: [],
     notes: [],
