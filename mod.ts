@@ -34,6 +34,8 @@ export {
   type RawJsonNumber,
 } from "./lib/teleport_json/json.ts";
 export { configureLogging, logger, type LoggingOptions, ROOT_CATEGORY } from "./lib/log.ts";
+/** LogTape's logger and level types, which the pool, traits and logging options use. */
+export type { Logger, LogLevel } from "@logtape/logtape";
 export * from "./lib/pool/mod.ts";
 export * from "./lib/interop/mod.ts";
 export * from "./traits/mod.ts";
@@ -95,6 +97,7 @@ export * from "./lib/run/mod.ts";
 export { type PluginResponse, PluginResponseError, readPluginResponse } from "./lib/run/response.ts";
 export type { TestEvent, TestFailure, TestResult, TestRunSummary } from "./lib/testing/results.ts";
 export {
+  type CreatedPluginProject,
   createPluginProject,
   type CreatePluginProjectOptions,
   pluginProjectFiles,
@@ -103,8 +106,10 @@ export {
 export { buildPlugin, type BuildTarget, type BuiltTarget } from "./lib/scaffold/build.ts";
 export {
   closeTemplateNames,
+  type FixtureDocument,
   type FixtureTemplate,
   fixtureTemplates,
   renderFixture,
+  type RenderFixtureOptions,
 } from "./lib/scaffold/fixture_templates.ts";
 export { EXAMPLE_NAMES, type ExampleName } from "./boilerplate/mod.ts";

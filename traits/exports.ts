@@ -4,7 +4,7 @@
  * @module
  */
 import type { ExportDeclarations } from "../lib/interop/types.ts";
-import type { Trait } from "../lib/pool/trait.ts";
+import type { HostFunction, Trait } from "../lib/pool/trait.ts";
 
 /**
  * Requires the given exports; the pool's `execute` is typed from them.
@@ -19,7 +19,7 @@ import type { Trait } from "../lib/pool/trait.ts";
 export class PluginExports<const E extends ExportDeclarations> implements Trait<E> {
   readonly name = "PluginExports";
   readonly requiredExports: E;
-  readonly hostFunctions = [] as const;
+  readonly hostFunctions: readonly HostFunction[] = [];
 
   /** Builds the trait from the export declarations. */
   constructor(exports: E) {

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Trait } from "../lib/pool/trait.ts";
+import type { HostFunction, Trait } from "../lib/pool/trait.ts";
 
 /** The exports {@linkcode HandleEvent} requires. */
 export type HandleEventExports = {
@@ -23,5 +23,5 @@ export type HandleEventExports = {
 export class HandleEvent implements Trait<HandleEventExports> {
   readonly name = "HandleEvent";
   readonly requiredExports: HandleEventExports = { handleEvent: { params: ["bytes"], result: "bytes" } };
-  readonly hostFunctions = [] as const;
+  readonly hostFunctions: readonly HostFunction[] = [];
 }

@@ -50,6 +50,7 @@ export class TeleportApiError extends Error {
   /** Attempts made before giving up. */
   readonly attempts: number;
 
+  /** Builds the error of `method` on `address` from the gRPC status after `attempts` attempts. */
   constructor(method: string, address: string, code: number, details: string, attempts: number) {
     const status = grpc.status[code] ?? `status ${code}`;
     const tries = attempts === 1 ? "1 attempt" : `${attempts} attempts`;
@@ -92,6 +93,7 @@ export class TeleportGrpcClient implements TeleportClient {
   /** Aborted by close(): pending backoff pauses end at once. */
   readonly #closing = new AbortController();
 
+  /** Creates a client; the connection is opened on the first call. */
   constructor(options: TeleportGrpcClientOptions) {
     // Checked before the channel exists, so a bad option leaves nothing open.
     this.#timeoutMs = wholeNumber("timeoutMs", options.timeoutMs ?? 10_000, 1);

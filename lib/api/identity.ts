@@ -26,6 +26,7 @@ export interface TeleportIdentity {
 
 /** Thrown for an identity file that lacks a part or has a broken PEM block; the message names the file. */
 export class IdentityFileError extends Error {
+  /** Builds the error for the identity file named by `source`. */
   constructor(source: string, reason: string) {
     super(`identity file ${source}: ${reason}`);
     this.name = "IdentityFileError";

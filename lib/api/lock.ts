@@ -9,6 +9,7 @@ import { formatRfc3339, isZeroTime, type Timestamp, ZERO_TIME_SECONDS } from "..
 
 /** Thrown for bytes that are not a `types.LockV2`, or a lock Teleport would reject; the plugin sees it. */
 export class InvalidLockError extends Error {
+  /** Builds the error with its one-line message. */
   constructor(message: string) {
     super(`upsertLock: ${message}`);
     this.name = "InvalidLockError";

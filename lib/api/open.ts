@@ -25,6 +25,7 @@ export const TELEPORT_CLIENT_SPEC_FORMS = "record, dry-run:PATH or teleport:HOST
 
 /** Thrown for a spec that cannot be read or lacks what it needs; the message quotes the spec. */
 export class TeleportClientSpecError extends Error {
+  /** Builds the error for `spec` (shown with its password hidden) and the reason it was refused. */
   constructor(spec: string, reason: string) {
     super(`invalid Teleport API '${spec}': ${reason}`);
     this.name = "TeleportClientSpecError";

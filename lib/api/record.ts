@@ -40,6 +40,7 @@ export class RecordingTeleportClient implements TeleportClient {
   readonly #now: () => number;
   readonly #requests: RecordedLock[] = [];
 
+  /** Creates a client that keeps every lock in memory. */
   constructor(options: LockClientOptions = {}) {
     this.#codec = options.codec ?? bundledCodec();
     this.#now = options.now ?? Date.now;

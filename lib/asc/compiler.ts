@@ -45,6 +45,7 @@ export interface CompileResult {
 export class CompileError extends Error {
   /** The compiler's diagnostics, as it printed them. */
   readonly diagnostics: string;
+  /** Builds the error from its summary and the compiler's diagnostics. */
   constructor(message: string, diagnostics: string) {
     super(message);
     this.name = "CompileError";

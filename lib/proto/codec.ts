@@ -33,6 +33,7 @@ export type ProtoValue =
 
 /** A message as a plain object keyed by `.proto` field names; maps are plain objects too. */
 export interface ProtoMessage {
+  /** A field's value; `null` or `undefined` when unset. */
   [field: string]: ProtoValue | null | undefined;
 }
 
@@ -64,15 +65,23 @@ export interface HandleEventResponse {
 
 /** `types.LockTarget`: the interactions a lock applies to (every set field must match). */
 export interface LockTarget {
+  /** Locks this user. */
   User?: string;
+  /** Locks users holding this role. */
   Role?: string;
+  /** Locks this OS login. */
   Login?: string;
   /** Deprecated by Teleport: use `ServerID`. */
   Node?: string;
+  /** Locks this MFA device (by id). */
   MFADevice?: string;
+  /** Locks this Windows desktop. */
   WindowsDesktop?: string;
+  /** Locks this access request (by id). */
   AccessRequest?: string;
+  /** Locks this trusted device (by id). */
   Device?: string;
+  /** Locks this server (by UUID). */
   ServerID?: string;
 }
 
@@ -80,35 +89,49 @@ export interface LockTarget {
 export interface TypesMetadata {
   /** Required by Teleport. */
   Name: string;
+  /** The resource namespace, normally `default`. */
   Namespace?: string;
+  /** Free text. */
   Description?: string;
+  /** Labels of the resource. */
   Labels?: Record<string, string>;
   /** Absent: never expires. */
   Expires?: Timestamp;
+  /** Backend revision. */
   Revision?: string;
 }
 
 /** `types.LockSpecV2`. */
 export interface LockSpecV2 {
+  /** What the lock applies to. */
   Target: LockTarget;
+  /** Shown to the locked user. */
   Message?: string;
   /** Absent: the lock lasts until deleted. */
   Expires?: Timestamp;
+  /** When the lock was created. */
   CreatedAt?: Timestamp;
+  /** Who created the lock. */
   CreatedBy?: string;
 }
 
 /** `types.LockV2`: a lock resource (`Kind` "lock", `Version` "v2"). */
 export interface LockV2 {
+  /** Always `lock`. */
   Kind: string;
+  /** Unused by locks. */
   SubKind?: string;
+  /** Always `v2`. */
   Version: string;
+  /** The lock's name and expiry. */
   Metadata: TypesMetadata;
+  /** What is locked, why and until when. */
   Spec: LockSpecV2;
 }
 
 /** Thrown when a message cannot be encoded or decoded; the message names the type and the field path. */
 export class ProtoCodecError extends Error {
+  /** Builds the error with its one-line message. */
   constructor(message: string) {
     super(message);
     this.name = "ProtoCodecError";
@@ -130,7 +153,11 @@ export class ProtoCodec {
   readonly #root: protobuf.Root;
   readonly #types = new Map<string, protobuf.Type>();
 
-  /** @param root a resolved root that contains at least the messages you encode or decode. */
+  /**
+   * Creates a codec for the messages of `root`.
+   *
+   * @param root a resolved root that contains at least the messages you encode or decode.
+   */
   constructor(root: protobuf.Root) {
     this.#root = root;
   }

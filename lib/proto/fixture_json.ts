@@ -42,6 +42,7 @@ export interface Fixture {
 
 /** Thrown for an invalid fixture or fixture JSON value; the message starts with the file and the field path. */
 export class FixtureError extends Error {
+  /** Builds the error with its one-line message. */
   constructor(message: string) {
     super(message);
     this.name = "FixtureError";

@@ -21,6 +21,7 @@ export interface ProtoSource {
 
 /** Thrown when a file cannot be found or parsed; the message names the file (and line, from protobufjs). */
 export class ProtoLoadError extends Error {
+  /** Builds the error with its one-line message. */
   constructor(message: string) {
     super(message);
     this.name = "ProtoLoadError";

@@ -21,7 +21,7 @@ export type Timestamp = {
 };
 
 /** Seconds of Go's zero time `0001-01-01T00:00:00Z`, which Teleport uses for unset non-nullable times. */
-export const ZERO_TIME_SECONDS = -62135596800n;
+export const ZERO_TIME_SECONDS: bigint = -62135596800n;
 
 /** The smallest seconds value a Timestamp may hold (0001-01-01T00:00:00Z). */
 const MIN_SECONDS = ZERO_TIME_SECONDS;
@@ -42,6 +42,7 @@ export function isZeroTime(ts: Timestamp): boolean {
 
 /** Thrown by {@linkcode parseRfc3339} for text that is not a valid RFC 3339 date-time. */
 export class TimestampFormatError extends Error {
+  /** Builds the error with its one-line message. */
   constructor(message: string) {
     super(message);
     this.name = "TimestampFormatError";

@@ -46,6 +46,7 @@ export interface CreatedPluginProject {
 export class ProjectExistsError extends Error {
   /** The folder concerned. */
   readonly dir: string;
+  /** Builds the error for the folder `dir`. */
   constructor(dir: string) {
     super(`${dir} already exists and is not empty`);
     this.name = "ProjectExistsError";

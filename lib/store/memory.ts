@@ -35,6 +35,7 @@ export class MemoryTokenStore implements TokenStore {
   #nextSweepAt: number;
   #closed = false;
 
+  /** Creates an empty store. */
   constructor(options: MemoryTokenStoreOptions = {}) {
     this.#now = options.now ?? Date.now;
     this.#nextSweepAt = this.#now() + SWEEP_INTERVAL_MS;

@@ -20,6 +20,7 @@ export type TokenStoreSpec =
 
 /** Thrown by {@linkcode parseTokenStoreSpec} for a spec it cannot read; the message quotes the spec. */
 export class TokenStoreSpecError extends Error {
+  /** Builds the error for `spec` (shown with its password hidden) and the reason it was refused. */
   constructor(spec: string, reason: string) {
     super(`invalid token store '${redact(spec)}': ${reason}`);
     this.name = "TokenStoreSpecError";

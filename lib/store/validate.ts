@@ -8,6 +8,7 @@ import type { TokenStore } from "./types.ts";
 
 /** Thrown for a `takeToken` / `releaseTokens` call with an invalid scope or ttl; the plugin call reports it. */
 export class TokenStoreArgumentError extends Error {
+  /** Builds the error with its one-line message. */
   constructor(message: string) {
     super(message);
     this.name = "TokenStoreArgumentError";
