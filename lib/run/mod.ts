@@ -4,7 +4,7 @@
  *
  * @module
  */
-export { createPluginProcessor, type PluginProcessorOptions } from "./processor.ts";
+export { createPluginProcessor, type HandleEventBatcher, type PluginProcessorOptions } from "./processor.ts";
 export {
   resolveRunSettings,
   type RunSettings,

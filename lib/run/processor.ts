@@ -13,18 +13,26 @@
  *
  * @module
  */
-import type { ExecutionContextPool } from "../pool/pool.ts";
-import type { HandleEventExports } from "../../traits/handle_event.ts";
+import type { CallResult } from "../pool/batch.ts";
 import type { InputRecord, ProcessedRecord, Processor } from "../pipeline/types.ts";
 import { bundledCodec, type ProtoCodec } from "../proto/codec.ts";
 import { type ParsedEvent, TeleportJsonCodec } from "../teleport_json/codec.ts";
 import type { JsonObject } from "../teleport_json/json.ts";
 import { readPluginResponse } from "./response.ts";
 
+/**
+ * What the processor needs of the plugin pool: an `ExecutionContextPool` whose traits include `HandleEvent`
+ * (the plugin exports `handleEvent(request: ArrayBuffer): ArrayBuffer`) is one.
+ */
+export interface HandleEventBatcher {
+  /** Runs `handleEvent` once per request; one result (the encoded response, or the error) per call, in order. */
+  batch(name: "handleEvent", calls: readonly [Uint8Array][]): Promise<CallResult<Uint8Array>[]>;
+}
+
 /** What {@linkcode createPluginProcessor} needs. */
 export interface PluginProcessorOptions {
-  /** A pool whose plugin exports `handleEvent(request: ArrayBuffer): ArrayBuffer`. */
-  pool: Pick<ExecutionContextPool<HandleEventExports>, "batch">;
+  /** The plugin pool. */
+  pool: HandleEventBatcher;
   /** Teleport JSON ⇄ `events.OneOf` converter (default: a new one over the bundled schema). */
   json?: TeleportJsonCodec;
   /** Protobuf codec for the request envelope (default: the bundled one). */
