@@ -134,9 +134,17 @@ export const runCommand: Command = {
       description:
         `Status line on stderr every DURATION; 0 turns it off (default: ${RUN_DEFAULTS.statusInterval}).`,
     },
-    "tls-cert": { type: "string", valueName: "FILE", description: "Certificate for both sides (see below)." },
-    "tls-key": { type: "string", valueName: "FILE", description: "Key for both sides." },
-    "tls-ca": { type: "string", valueName: "FILE", description: "CA for both sides." },
+    "tls-cert": {
+      type: "string",
+      valueName: "FILE",
+      description: "Certificate for the receiver and the sink where --from-/--to-tls-cert is not given.",
+    },
+    "tls-key": { type: "string", valueName: "FILE", description: "Key to go with --tls-cert." },
+    "tls-ca": {
+      type: "string",
+      valueName: "FILE",
+      description: "CA for both sides where no per-side CA is given.",
+    },
     "from-tls-cert": {
       type: "string",
       valueName: "FILE",
