@@ -14,7 +14,9 @@
  *
  * @module
  */
+import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { VERSION } from "../version.ts";
 
 /** Where the binary is written, relative to the repository. */
 export const BINARY_PATH = "dist/teleport-plugin-framework";
@@ -60,11 +62,16 @@ export function explainCompileFailure(text: string, denortBin: string | undefine
   return `deno compile failed: ${lines.find((line) => line.startsWith("error:"))?.slice(7) ?? lines.at(-1)}`;
 }
 
-/** Runs `deno compile`; resolves to the binary's path, rejects with a one-line explanation. */
+/**
+ * Runs `deno compile` and checks that the result is this program (a `DENORT_BIN` pointing at a plain `deno`
+ * also "compiles", into a copy of `deno`); resolves to the binary's path, rejects with a one-line explanation.
+ */
 export async function compileBinary(output: string = BINARY_PATH): Promise<string> {
   const denortBin = Deno.env.get("DENORT_BIN") || undefined;
+  const path = resolve(REPO_DIR, output);
+  await Deno.mkdir(dirname(path), { recursive: true });
   const result = await new Deno.Command(Deno.execPath(), {
-    args: compileArgs(output),
+    args: compileArgs(path),
     cwd: REPO_DIR,
     env: { NO_COLOR: "1" },
     stdout: "piped",
@@ -73,7 +80,18 @@ export async function compileBinary(output: string = BINARY_PATH): Promise<strin
   if (!result.success) {
     throw new Error(explainCompileFailure(new TextDecoder().decode(result.stderr), denortBin));
   }
-  return output;
+  const version = await new Deno.Command(path, { args: ["--version"], stdout: "piped", stderr: "null" })
+    .output();
+  const printed = new TextDecoder().decode(version.stdout).trim();
+  if (printed !== `teleport-plugin-framework ${VERSION}`) {
+    await Deno.remove(path);
+    throw new Error(
+      `the compiled binary printed '${
+        printed.split("\n")[0]
+      }' for --version: DENORT_BIN=${denortBin} is not denort`,
+    );
+  }
+  return path;
 }
 
 if (import.meta.main) {
