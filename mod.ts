@@ -33,9 +33,14 @@ export {
   parseJsonLossless,
   type RawJsonNumber,
 } from "./lib/teleport_json/json.ts";
-export { configureLogging, logger, type LoggingOptions, ROOT_CATEGORY } from "./lib/log.ts";
-/** LogTape's logger and level types, which the pool, traits and logging options use. */
-export type { Logger, LogLevel } from "@logtape/logtape";
+export {
+  configureLogging,
+  type Logger,
+  logger,
+  type LoggingOptions,
+  type LogLevel,
+  ROOT_CATEGORY,
+} from "./lib/log.ts";
 export * from "./lib/pool/mod.ts";
 export * from "./lib/interop/mod.ts";
 export * from "./traits/mod.ts";

@@ -4,7 +4,25 @@
  *
  * @module
  */
-import { configure, getLogger, type Logger, type LogLevel, type LogRecord } from "@logtape/logtape";
+import { configure, getLogger, type LogRecord } from "@logtape/logtape";
+
+/** A log level, from the most verbose to the most severe (LogTape's levels). */
+export type LogLevel = "trace" | "debug" | "info" | "warning" | "error" | "fatal";
+
+/**
+ * The logging methods this framework calls. A LogTape `Logger` has them, so any LogTape logger can be
+ * passed where a `Logger` is asked for; messages are LogTape templates (`"started {count} workers"`).
+ */
+export interface Logger {
+  /** Logs at level `debug`. */
+  debug(message: string, properties?: Record<string, unknown>): void;
+  /** Logs at level `info`. */
+  info(message: string, properties?: Record<string, unknown>): void;
+  /** Logs at level `warning`. */
+  warn(message: string, properties?: Record<string, unknown>): void;
+  /** Logs at level `error`. */
+  error(message: string, properties?: Record<string, unknown>): void;
+}
 
 /** The root category of every logger in this framework. */
 export const ROOT_CATEGORY = "teleport-plugin-framework";

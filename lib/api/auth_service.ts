@@ -6,7 +6,6 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import type * as grpc from "@grpc/grpc-js";
 import type protobuf from "protobufjs";
 import { chainSources, loadProtoRoot, memorySource } from "../proto/loader.ts";
 import { bundledProtoSource } from "../proto/schema.ts";
@@ -17,8 +16,28 @@ import authServiceProto from "../../proto/teleport/legacy/client/proto/authservi
 /** Full name of Teleport's auth service. */
 export const AUTH_SERVICE_NAME = "proto.AuthService";
 
-/** A gRPC method whose request and response are protobuf bytes, encoded and decoded by the caller. */
-export type RawMethodDefinition = grpc.MethodDefinition<Uint8Array, Uint8Array>;
+/**
+ * A gRPC method whose request and response are protobuf bytes, encoded and decoded by the caller: the shape
+ * of grpc-js's `MethodDefinition<Uint8Array, Uint8Array>`, so clients and servers take it as is.
+ */
+export interface RawMethodDefinition {
+  /** `/<package>.<Service>/<Method>`, e.g. `/proto.AuthService/UpsertLock`. */
+  path: string;
+  /** Whether the client sends a stream of requests. */
+  requestStream: boolean;
+  /** Whether the server answers with a stream of responses. */
+  responseStream: boolean;
+  /** Request bytes to the buffer grpc-js sends. */
+  requestSerialize: (bytes: Uint8Array) => Buffer;
+  /** Received request buffer to bytes. */
+  requestDeserialize: (buffer: Buffer) => Uint8Array;
+  /** Response bytes to the buffer grpc-js sends. */
+  responseSerialize: (bytes: Uint8Array) => Buffer;
+  /** Received response buffer to bytes. */
+  responseDeserialize: (buffer: Buffer) => Uint8Array;
+  /** The method's name in the `.proto` file. */
+  originalName?: string;
+}
 
 /** `proto.AuthService`'s methods by name, e.g. `UpsertLock` with path `/proto.AuthService/UpsertLock`. */
 export type AuthServiceDefinition = Record<string, RawMethodDefinition>;

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Logger } from "@logtape/logtape";
+import type { Logger } from "../log.ts";
 import { decodeUtf16, growableShared, ValueReader, ValueWriter } from "../interop/value_codec.ts";
 import { type Batch, type CallResult, encodeJob, type InputBuffers, type Job } from "./batch.ts";
 import {

@@ -3,10 +3,9 @@
  *
  * @module
  */
-import type { Logger } from "@logtape/logtape";
 import { isParamType, isResultType } from "../interop/types.ts";
 import { WASM_PAGE_SIZE } from "../interop/wasm_binary.ts";
-import { logger as frameworkLogger } from "../log.ts";
+import { type Logger, logger as frameworkLogger } from "../log.ts";
 import { PluginLoadError, PoolOptionsError } from "./errors.ts";
 import type { Trait } from "./trait.ts";
 import { WORKER_BUILTINS } from "./worker_builtins.ts";

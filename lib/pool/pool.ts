@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Logger } from "@logtape/logtape";
+import type { Logger } from "../log.ts";
 import type { ExportDeclarations, JsParams, JsValueOf, Signature } from "../interop/types.ts";
 import { Batch, type CallResult, checkArguments, encodeJob, InputBuffers, type Job } from "./batch.ts";
 import { ExecutionContext } from "./context.ts";

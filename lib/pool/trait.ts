@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { Logger } from "@logtape/logtape";
+import type { Logger } from "../log.ts";
 import type { ExportDeclarations, JsParams, JsValueOf, ParamType, ResultType } from "../interop/types.ts";
 import type { WorkerBuiltinName } from "./worker_builtins.ts";
 

@@ -48,7 +48,14 @@ export const BUNDLED_ENTRY_FILES: readonly string[] = Object.freeze([
 ]);
 
 /** Fully qualified names of the messages the host works with. */
-export const MessageNames = Object.freeze(
+export const MessageNames: {
+  readonly oneOf: "events.OneOf";
+  readonly handleEventRequest: "plugin.HandleEventRequest";
+  readonly handleEventResponse: "plugin.HandleEventResponse";
+  readonly lockV2: "types.LockV2";
+  readonly timestamp: "google.protobuf.Timestamp";
+  readonly struct: "google.protobuf.Struct";
+} = Object.freeze(
   {
     oneOf: "events.OneOf",
     handleEventRequest: "plugin.HandleEventRequest",
