@@ -213,9 +213,82 @@ async function runWithPlugin(): Promise<string> {
         processor: createPluginProcessor({ pool, json, proto }),
       });
     }
-    return await run(variants);
+    const inProcess = await run(variants);
+    return `${inProcess}\n\n${await measureRunCommand(join(dir, "build", "production.wasm"))}`;
   } finally {
     for (const pool of pools) await pool.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Events in the log that `run` reads as a child process: enough for a steady state after the warm-up. */
+const RUN_COMMAND_EVENTS = 200_000;
+
+/**
+ * The \`run\` command itself, as an operator starts it (a child process, cold: JIT, plugin compilation and
+ * start-up included), file log -> file, with the passthrough plugin and with \`--no-plugin\`.
+ */
+async function measureRunCommand(pluginPath: string): Promise<string> {
+  const memoryBacked = await isDirectory("/dev/shm");
+  const dir = await Deno.makeTempDir({
+    prefix: "tpf-bench-run-",
+    ...(memoryBacked ? { dir: "/dev/shm" } : {}),
+  });
+  try {
+    await Deno.mkdir(`${dir}/log`);
+    await writeAuditLog(`${dir}/log`, RUN_COMMAND_EVENTS);
+    const cli = new URL("../cli.ts", import.meta.url).pathname;
+    const variants = [["--no-plugin"], ["--plugin", pluginPath, "--concurrency", "1"], [
+      "--plugin",
+      pluginPath,
+    ]];
+    const best = variants.map(() => 0);
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [i, args] of variants.entries()) {
+        await Deno.remove(`${dir}/state`, { recursive: true }).catch(() => {});
+        await Deno.remove(`${dir}/out.jsonl`).catch(() => {});
+        const started = performance.now();
+        const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+          args: [
+            "run",
+            "-A",
+            "--no-prompt",
+            cli,
+            "run",
+            ...args,
+            "--from",
+            `file:${dir}/log`,
+            "--to",
+            `file:${dir}/out.jsonl`,
+            "--state-dir",
+            `${dir}/state`,
+            "--no-follow",
+            "--status-interval",
+            "0",
+          ],
+          stdout: "null",
+        }).output();
+        if (code !== 0) throw new Error(`run ${args.join(" ")} failed: ${new TextDecoder().decode(stderr)}`);
+        best[i] = Math.max(best[i], RUN_COMMAND_EVENTS / ((performance.now() - started) / 1000));
+      }
+    }
+    return [
+      `The run command as a child process: ${
+        RUN_COMMAND_EVENTS.toLocaleString("en-US")
+      } events, file log -> file, ` +
+      `process start to exit, best of ${ROUNDS}`,
+      "",
+      "| run | events/s | ratio to --no-plugin |",
+      "|---|---:|---:|",
+      ...variants.map((args, i) =>
+        `| ${
+          args[0] === "--no-plugin"
+            ? "--no-plugin"
+            : `passthrough plugin, ${args.length > 2 ? "1 instance" : "2 instances (default)"}`
+        } | ${Math.round(best[i]).toLocaleString("en-US")} | ${(best[i] / best[0]).toFixed(2)} |`
+      ),
+    ].join("\n");
+  } finally {
     await Deno.remove(dir, { recursive: true });
   }
 }
