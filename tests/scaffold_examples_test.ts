@@ -111,11 +111,11 @@ Deno.test("a new project has the entry, vendor modules, generated bindings, fixt
   const config = JSON.parse(files["deno.json"]);
   assert.equal(
     config.tasks.test,
-    "deno run -A --no-prompt --config /opt/tpf/deno.json /opt/tpf/cli.ts test",
+    "deno run --allow-read=. --allow-write=build --allow-env=CI --no-prompt --config /opt/tpf/deno.json /opt/tpf/cli.ts test",
   );
   assert.equal(
     config.tasks.build,
-    "deno run -A --no-prompt --config /opt/tpf/deno.json /opt/tpf/cli.ts build",
+    "deno run --allow-read=. --allow-write=build --allow-env=CI --no-prompt --config /opt/tpf/deno.json /opt/tpf/cli.ts build",
   );
   assert.equal(config.imports, undefined, "a local checkout's config is passed with --config");
 });
@@ -123,7 +123,10 @@ Deno.test("a new project has the entry, vendor modules, generated bindings, fixt
 Deno.test("a project created from a URL carries the framework's import map", () => {
   const files = pluginProjectFiles({ cliUrl: new URL("https://example.com/tpf/cli.ts") });
   const config = JSON.parse(files["deno.json"]);
-  assert.equal(config.tasks.test, "deno run -A --no-prompt https://example.com/tpf/cli.ts test");
+  assert.equal(
+    config.tasks.test,
+    "deno run --allow-read=. --allow-write=build --allow-env=CI --no-prompt https://example.com/tpf/cli.ts test",
+  );
   assert.equal(typeof config.imports.assemblyscript, "string");
   assert.ok(config.unstable.includes("worker-options"));
 });

@@ -16,6 +16,16 @@ import { type HostFunction, hostFunction, type Trait } from "../lib/pool/trait.t
  * ```
  * `takeToken` adds a token to `scope` that lives `ttl` seconds and returns how many live tokens the scope
  * holds; `releaseTokens` removes them all. A store error fails the plugin call with that error.
+ *
+ * @example A pool whose plugin counts tokens in a Deno KV file
+ * ```ts ignore
+ * import { AssemblyScriptEnv, ExecutionContextPool, HandleEvent, openTokenStore, Store } from "./mod.ts";
+ * const store = await openTokenStore("kv:./tokens.kv");
+ * const pool = await ExecutionContextPool.create({
+ *   plugin: "build/production.wasm",
+ *   traits: [new AssemblyScriptEnv(), new HandleEvent(), new Store(store)],
+ * });
+ * ```
  */
 export class Store implements Trait<Record<never, never>> {
   readonly name = "Store";

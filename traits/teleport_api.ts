@@ -14,6 +14,16 @@ import { type HostFunction, hostFunction, type Trait } from "../lib/pool/trait.t
  * @external("api", "upsertLock") export declare function upsertLock(lock: ArrayBuffer): void;
  * ```
  * A client error fails the plugin call with that error.
+ *
+ * @example A pool whose plugin's locks are appended to a file instead of sent to Teleport
+ * ```ts ignore
+ * import { AssemblyScriptEnv, ExecutionContextPool, HandleEvent, openTeleportClient, TeleportApi } from "./mod.ts";
+ * const api = await openTeleportClient("dry-run:./locks.jsonl");
+ * const pool = await ExecutionContextPool.create({
+ *   plugin: "build/production.wasm",
+ *   traits: [new AssemblyScriptEnv(), new HandleEvent(), new TeleportApi(api)],
+ * });
+ * ```
  */
 export class TeleportApi implements Trait<Record<never, never>> {
   readonly name = "TeleportApi";

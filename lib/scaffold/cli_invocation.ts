@@ -13,7 +13,8 @@ export const FRAMEWORK_CLI_URL: URL = new URL("../../cli.ts", import.meta.url);
 export const FRAMEWORK_CONFIG_URL: URL = new URL("../../deno.json", import.meta.url);
 
 /**
- * Returns the shell command that runs the framework's CLI from a plugin project, without the sub-command.
+ * Returns the shell command that runs the framework's CLI from a plugin project, without the sub-command,
+ * with the Deno permission flags `permissions` (default `-A`; see `lib/dist/permissions.ts`).
  *
  * A local checkout is run with `--config` pointing at the framework's own `deno.json`, so its pinned npm
  * imports resolve (the plugin project's `deno.json` has none). A remote URL cannot carry its config that
@@ -29,13 +30,13 @@ export const FRAMEWORK_CONFIG_URL: URL = new URL("../../deno.json", import.meta.
 export function frameworkCliCommand(
   cliUrl: URL = FRAMEWORK_CLI_URL,
   configUrl: URL = FRAMEWORK_CONFIG_URL,
+  permissions: readonly string[] = ["-A"],
 ): string {
+  const run = ["deno", "run", ...permissions.map(shellQuote), "--no-prompt"].join(" ");
   if (cliUrl.protocol === "file:") {
-    return `deno run -A --no-prompt --config ${shellQuote(fileURLToPath(configUrl))} ${
-      shellQuote(fileURLToPath(cliUrl))
-    }`;
+    return `${run} --config ${shellQuote(fileURLToPath(configUrl))} ${shellQuote(fileURLToPath(cliUrl))}`;
   }
-  return `deno run -A --no-prompt ${shellQuote(cliUrl.href)}`;
+  return `${run} ${shellQuote(cliUrl.href)}`;
 }
 
 /** Whether a project created by the CLI at `cliUrl` must carry the framework's import map itself. */

@@ -18,6 +18,7 @@ import { type ExampleName, EXAMPLES, PROJECT_FILES } from "../../boilerplate/mod
 import { STARTER_FIXTURES } from "../../fixtures/mod.ts";
 import { FRAMEWORK_CLI_URL, frameworkCliCommand, needsImportMap, shellQuote } from "./cli_invocation.ts";
 import { teleportBindings } from "./bindings.ts";
+import { permissionFlags } from "../dist/permissions.ts";
 
 /** Options for {@linkcode createPluginProject}. */
 export interface CreatePluginProjectOptions {
@@ -104,14 +105,16 @@ async function ensureEmptyDir(dir: string): Promise<void> {
 }
 
 function projectDenoJson(cliUrl: URL, cliBinary: string | undefined): string {
-  const cli = cliBinary === undefined
-    ? frameworkCliCommand(cliUrl, new URL("deno.json", cliUrl))
-    : shellQuote(cliBinary);
+  // Each task runs with exactly the permissions of its command (a compiled binary carries its own).
+  const cli = (command: string) =>
+    cliBinary === undefined
+      ? frameworkCliCommand(cliUrl, new URL("deno.json", cliUrl), permissionFlags(command))
+      : shellQuote(cliBinary);
   const config: Record<string, unknown> = {
     tasks: {
-      test: `${cli} test`,
-      build: `${cli} build`,
-      fixtures: `${cli} fixtures`,
+      test: `${cli("test")} test`,
+      build: `${cli("build")} build`,
+      fixtures: `${cli("fixtures generate")} fixtures`,
     },
     // The AssemblyScript sources are not Deno modules: keep deno lint and check away from them.
     lint: { exclude: ["assembly/", "vendor/", "build/"] },
