@@ -26,8 +26,8 @@ function eventOf(request: Uint8Array): Uint8Array {
 /** Answers by the login's user name. */
 function answer(request: Uint8Array): CallResult<Uint8Array> {
   const eventBytes = eventOf(request);
-  const event = codec.decodeEvent(eventBytes) as { UserLogin?: { User: { User: string; Login?: string } } };
-  const user = event.UserLogin?.User.User ?? "";
+  const event = codec.decodeEvent(eventBytes) as { UserLogin?: { User?: { User?: string; Login?: string } } };
+  const user = event.UserLogin?.User?.User ?? "";
   switch (user) {
     case "dropped":
       return { ok: true, value: codec.encodeHandleEventResponse({ Success: true }) };
@@ -38,7 +38,7 @@ function answer(request: Uint8Array): CallResult<Uint8Array> {
     case "garbled":
       return { ok: true, value: new Uint8Array([0x0a, 0x00]) };
     case "renamed":
-      event.UserLogin!.User.Login = "root";
+      event.UserLogin!.User!.Login = "root";
       return {
         ok: true,
         value: codec.encodeHandleEventResponse({ Success: true, Event: codec.encodeEvent(event as never) }),
@@ -97,17 +97,25 @@ Deno.test("each plugin answer becomes its outcome, in order", async () => {
   assert.deepEqual(batches, [3, 3, 1]);
 });
 
-Deno.test("integers beyond 2^53 reach the plugin exactly", async () => {
-  const line = '{"ei":9007199254740993,"event":"user.login","user":"alice"}';
-  let seen: unknown;
+Deno.test("integers beyond 2^53 reach the plugin exactly, wherever they sit in the line", async () => {
+  const seen: string[] = [];
   const recording = {
     batch(_name: "handleEvent", calls: readonly [Uint8Array][]) {
-      seen = (codec.decodeEvent(eventOf(calls[0][0])) as { UserLogin: { Metadata: { Index: unknown } } })
-        .UserLogin.Metadata.Index;
+      for (const [request] of calls) {
+        const event = codec.decodeEvent(eventOf(request)) as { UserLogin: { Metadata: { Index: unknown } } };
+        seen.push(String(event.UserLogin.Metadata.Index));
+      }
       return Promise.resolve(calls.map(([request]) => answer(request)));
     },
   };
-  const outcomes = await createPluginProcessor({ pool: recording })([{ line, event: JSON.parse(line) }]);
-  assert.equal(String(seen), "9007199254740993");
-  assert.deepEqual(outcomes, [{ kind: "forward" }]);
+  // Every alignment of the 16-digit literal against the scan's stride.
+  const lines = Array.from(
+    { length: 17 },
+    (_, pad) => `{"user":"${"a".repeat(pad)}","event":"user.login","ei":9007199254740993}`,
+  );
+  const outcomes = await createPluginProcessor({ pool: recording })(
+    lines.map((line) => ({ line, event: JSON.parse(line) })),
+  );
+  assert.deepEqual(seen, lines.map(() => "9007199254740993"));
+  assert.deepEqual(outcomes, lines.map(() => ({ kind: "forward" })));
 });

@@ -124,13 +124,29 @@ function nextTask(): Promise<void> {
 }
 
 /**
- * Integer literals of 16 digits or more may exceed 2^53, which `JSON.parse` rounds: such lines are parsed
- * again by the converter, which keeps them exact. Any other line reuses the pipeline's parse.
+ * Whether `line` has a run of 16 or more digits: only then can it hold an integer beyond 2^53, which
+ * `JSON.parse` rounds. Any such run covers a position `i` with `i % 16 === 15`, so only those are checked (and
+ * the run around a digit found there is measured): about one character in sixteen is read.
  */
-const LONG_DIGIT_RUN = /\d{16}/;
+function mayHoldLongInteger(line: string): boolean {
+  for (let i = 15; i < line.length; i += 16) {
+    if (!isDigit(line.charCodeAt(i))) continue;
+    let start = i;
+    while (start > 0 && isDigit(line.charCodeAt(start - 1))) start--;
+    let end = i + 1;
+    while (end < line.length && isDigit(line.charCodeAt(end))) end++;
+    if (end - start >= 16) return true;
+  }
+  return false;
+}
 
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+/** The event of `input`, reusing the pipeline's parse unless that may have rounded an integer. */
 function toEvent(json: TeleportJsonCodec, input: InputRecord): ParsedEvent {
-  return LONG_DIGIT_RUN.test(input.line)
+  return mayHoldLongInteger(input.line)
     ? json.toEvent(input.line)
     : json.fromObject(input.event as JsonObject, input.line);
 }
