@@ -362,8 +362,12 @@ function oneofMessageGuard(f: FieldPlan): { guard: string; index: string } | nul
   if (!oneof.messagesTogether) {
     return { guard: `if (this._${oneof.index} == ${f.number}) `, index: `${f.number}` };
   }
-  const first = oneof.members.filter((m) => m.message).reduce((a, b) => (b.number < a.number ? b : a));
-  return f === first ? { guard: "", index: `this._${oneof.index}` } : null;
+  return f === messageMembers(oneof)[0] ? { guard: "", index: `this._${oneof.index}` } : null;
+}
+
+/** The message members of `oneof`, by field number. */
+function messageMembers(oneof: OneofPlan): FieldPlan[] {
+  return oneof.members.filter((m) => m.message).sort((a, b) => a.number - b.number);
 }
 
 function emitSize(f: FieldPlan, ctx: MessageContext, indent: string): string[] {
@@ -454,7 +458,8 @@ function emitMapSize(f: FieldPlan, ctx: MessageContext, indent: string): string[
 /**
  * One `case` per tag, that is per field number and wire type: a field read with another wire type than the
  * expected one matches no case and is kept as unknown. Repeated numbers are accepted packed and unpacked,
- * whatever the schema says, so they get a case for each.
+ * whatever the schema says, so they get a case for each. The message members of a oneof share one body
+ * (keep the member's bytes, select it), emitted with the first of them.
  */
 function emitRead(f: FieldPlan, ctx: MessageContext, indent: string): string[] {
   const i1 = indent + "  ";
@@ -462,11 +467,17 @@ function emitRead(f: FieldPlan, ctx: MessageContext, indent: string): string[] {
   const head = (tag: number, note = "") => `${indent}case ${tag}: // ${f.field.name}${note}`;
   const lengthTag = tagOf(f.number, WireType.lengthDelimited);
   if (f.map) return [head(lengthTag), ...emitMapEntryRead(f, ctx, i1), `${i1}continue;`];
+  if (f.message && f.oneof) {
+    const members = messageMembers(f.oneof);
+    if (f !== members[0]) return [];
+    return [
+      ...members.map((m) => `${indent}case ${tagOf(m.number, WireType.lengthDelimited)}: // ${m.field.name}`),
+      `${i1}this.${f.oneof.select}(tag >>> 3, r.rawMessage());`,
+      `${i1}continue;`,
+    ];
+  }
   if (f.message) {
-    let read: string;
-    if (f.repeated) read = `${value}.push(r.message(new ${f.message}()));`;
-    else if (f.oneof) read = `this.${f.oneof.select}(${f.number}, r.rawMessage());`;
-    else read = `r.message(${value});`;
+    const read = f.repeated ? `${value}.push(r.message(new ${f.message}()));` : `r.message(${value});`;
     return [head(lengthTag), `${i1}${read}`, `${i1}continue;`];
   }
   const scalar = f.scalar!;
