@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { BINARY_PATH, compileArgs, explainCompileFailure } from "../lib/dist/compile.ts";
 import { VERSION } from "../lib/version.ts";
+import frameworkConfig from "../deno.json" with { type: "json" };
 
 const REPO_DIR = fileURLToPath(new URL("../", import.meta.url));
 const RUNTIME = `denort ${Deno.version.deno} (${Deno.build.target})`;
@@ -82,4 +83,10 @@ Deno.test("the binary is compiled from cli.ts with the commands' permissions and
     !args.includes("-A") && !args.some((arg) => /^--allow-(all|run|ffi|sys)/.test(arg)),
     args.join(" "),
   );
+});
+
+Deno.test("deno.json carries the package metadata JSR needs, with the CLI's version", () => {
+  assert.equal(frameworkConfig.name, "@teleport/wasm-plugin-framework");
+  assert.equal(frameworkConfig.version, VERSION);
+  assert.deepEqual(frameworkConfig.exports, { ".": "./mod.ts", "./cli": "./cli.ts" });
 });
