@@ -1,7 +1,8 @@
 /**
- * The Deno permissions each CLI command needs, in one place: `deno.json`'s `cli:*` tasks are generated from
- * it (`deno task gen-tasks`), `<command> --help` prints it, and the CLI turns a missing permission into one
- * line naming the flag to add ({@linkcode describePermissionError}).
+ * The Deno permissions each CLI command needs, in one place: `deno.json`'s `cli:*` tasks are
+ * {@linkcode commandTasks} (`tests/permissions_test.ts` fails when they differ), plugin projects' tasks use
+ * {@linkcode permissionFlags}, `<command> --help` prints {@linkcode permissionHelp}, and the CLI turns a
+ * missing permission into one line naming the flag to add ({@linkcode describePermissionError}).
  *
  * Paths are relative to the folder the command works in (a task runs there, see {@linkcode commandTask}).
  * Plugin code never gets any of these: it runs in workers started with `permissions: "none"`.
@@ -141,7 +142,9 @@ export function permissionHelp(command: string): string | undefined {
   if (entry === undefined) return undefined;
   const width = Math.max(0, ...entry.grants.map((grant) => grant.flag.length));
   return [
-    "Permissions (deno run flags; `deno task cli:<command>` runs it with them):",
+    `Permissions (deno run flags; \`deno task ${
+      commandTaskName(command)
+    }\` of the framework runs it with them):`,
     ...(entry.grants.length === 0 ? ["  none"] : []),
     ...entry.grants.map((grant) => `  ${grant.flag.padEnd(width)}  ${grant.reason}`),
     ...entry.notes.map((note) => `  ${note}`),
