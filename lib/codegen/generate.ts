@@ -36,6 +36,7 @@ export interface GenerateOptions {
 
 /** Thrown when a schema cannot be turned into AssemblyScript; the message names the type or file. */
 export class CodegenError extends Error {
+  /** Builds the error with its one-line message. */
   constructor(message: string) {
     super(message);
     this.name = "CodegenError";
