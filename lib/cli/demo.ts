@@ -94,7 +94,7 @@ export const demoCommand: Command = {
       const width = Math.max(...rows.map(([type]) => type.length));
       for (const [type, count] of rows) console.log(`  ${type.padEnd(width)}  ${String(count).padStart(4)}`);
 
-      console.log(`\nLocks the plugin asked for (dry run, ${locks}):`);
+      console.log("\nLocks the plugin asked for (a dry run: written to locks.jsonl, not sent to Teleport):");
       const requested = (await Deno.readTextFile(locks)).split("\n").filter((line) => line !== "");
       if (requested.length === 0) console.log("  none");
       for (const line of requested) {
