@@ -88,17 +88,14 @@ export const COMMAND_PERMISSIONS: readonly CommandPermissions[] = [
     grants: [
       { flag: "--allow-read=.", reason: "the plugin, a file: source and the state directory" },
       { flag: "--allow-write=.state", reason: "positions, token store, dead letters and dry-run locks" },
-      {
-        flag: "--allow-env=TEXT_ENCODING,TEXT_DECODER",
-        reason: "the Forward sink's msgpack encoder reads them when loaded",
-      },
     ],
     notes: [
       "Add --allow-net=HOST:PORT for each host of --from http(s)://, --to http(s):// or forward://, " +
       "--api teleport: and --metrics;",
       "--allow-write=PATH for a file: sink and --allow-read=PATH for files outside the current folder " +
       "(source, --config, TLS files, --identity);",
-      "--allow-env for --store redis:// and --api teleport: (their clients read the environment when loaded).",
+      "--allow-env for --store redis:// and --api teleport: (their clients read the environment when loaded),",
+      "and --allow-env=TEXT_ENCODING,TEXT_DECODER for forward:// (its msgpack encoder reads them when loaded).",
     ],
   },
   {

@@ -15,7 +15,6 @@ import { HttpSource } from "./source_http.ts";
 import { StreamSource } from "./source_stdin.ts";
 import { FileSink, StdoutSink } from "./sink_file.ts";
 import { HttpSink } from "./sink_http.ts";
-import { ForwardSink } from "./sink_forward.ts";
 import type { Sink, Source } from "./types.ts";
 
 /** The port of `forward://HOST` without a port: fluentd's default. */
@@ -220,13 +219,16 @@ export async function openSink(spec: SinkSpec, options: OpenSinkOptions = {}): P
         eventsPerRequest: options.eventsPerRequest,
         concurrency: options.concurrency,
       });
-    case "forward":
+    case "forward": {
+      // Loaded on use: the Forward client's msgpack encoder reads environment variables when it loads.
+      const { ForwardSink } = await import("./sink_forward.ts");
       return new ForwardSink({
         host: spec.host,
         port: spec.port,
         tag: spec.tag ?? options.tag,
         ...(spec.tls ? { tls } : {}),
       });
+    }
   }
 }
 
