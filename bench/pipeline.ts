@@ -21,7 +21,6 @@ import { ExecutionContextPool } from "../lib/pool/pool.ts";
 import { createPluginProcessor } from "../lib/run/processor.ts";
 import { buildPlugin } from "../lib/scaffold/build.ts";
 import { createPluginProject } from "../lib/scaffold/project.ts";
-import { bundledCodec } from "../lib/proto/codec.ts";
 import { TeleportJsonCodec } from "../lib/teleport_json/codec.ts";
 import type { JsonObject } from "../lib/teleport_json/json.ts";
 import { AssemblyScriptEnv, HandleEvent } from "../traits/mod.ts";
@@ -191,12 +190,11 @@ async function runWithPlugin(): Promise<string> {
     await buildPlugin(dir, ["production"]);
     const plugin = await Deno.readFile(join(dir, "build", "production.wasm"));
     const json = new TeleportJsonCodec();
-    const proto = bundledCodec();
     const variants: PipelineVariant[] = [...BASE_VARIANTS, {
       name: "converter only (JSON -> OneOf -> request, no pool)",
       processor: (events) =>
         Promise.resolve(events.map((e) => {
-          proto.encodeHandleEventRequest(json.fromObject(e.event as JsonObject, e.line).bytes);
+          json.fromObject(e.event as JsonObject, e.line, 1);
           return FORWARD;
         })),
     }];
@@ -210,7 +208,7 @@ async function runWithPlugin(): Promise<string> {
       pools.push(pool);
       variants.push({
         name: `passthrough plugin (run's processor), ${concurrency} instance${concurrency > 1 ? "s" : ""}`,
-        processor: createPluginProcessor({ pool, json, proto }),
+        processor: createPluginProcessor({ pool, json }),
       });
     }
     const inProcess = await run(variants);

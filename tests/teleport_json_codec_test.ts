@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import type protobuf from "protobufjs";
+import { bundledCodec } from "../lib/proto/codec.ts";
 import { bundledSchema } from "../lib/proto/schema.ts";
 import { TeleportJsonCodec, TeleportJsonError } from "../lib/teleport_json/codec.ts";
 import { decodePlain, fixtureCodec, goTime } from "./teleport_json_support.ts";
@@ -327,4 +328,16 @@ Deno.test("type strings map many-to-one onto OneOf members through the event cat
   >;
   assert.equal(event.Metadata.Type, "access_request.review");
   assert.equal(event.RequestID as unknown, "r1");
+});
+
+Deno.test("wrapField: the event also comes as the only field of an enclosing message (a HandleEventRequest)", () => {
+  const proto = bundledCodec();
+  const long = `{"event":"user.login","user":"bob","message":"${"m".repeat(300)}"}`;
+  for (const line of ['{"event":"user.login","user":"bob"}', long, '{"event":"no.such.type","user":"bob"}']) {
+    const plain = bundled.toEvent(line);
+    const wrapped = bundled.toEvent(line, 1);
+    assert.deepEqual([...wrapped.bytes], [...plain.bytes]);
+    assert.deepEqual([...(wrapped.wrapped ?? [])], [...proto.encodeHandleEventRequest(plain.bytes)]);
+    assert.equal(plain.wrapped, undefined);
+  }
 });

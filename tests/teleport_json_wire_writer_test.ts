@@ -76,3 +76,21 @@ Deno.test("WireWriter: finish empties the writer for reuse; an unbalanced ldelim
   writer.reset();
   assert.deepEqual([...writer.finish()], []);
 });
+
+Deno.test("WireWriter: finished messages are views that later messages, slab changes and resets never touch", () => {
+  const writer = new WireWriter(16);
+  const first = writer.uint32(8).uint32(1).finish();
+  // The second message outgrows the slab with a fork open: it moves to a new slab, marks and forks still hold.
+  writer.uint32(10).fork();
+  const mark = writer.length;
+  writer.string("x".repeat(40));
+  writer.truncate(mark).string("y".repeat(200)).ldelim();
+  const second = writer.finish();
+  writer.uint32(24).uint32(3);
+  writer.reset();
+  const third = writer.uint32(32).uint32(4).finish();
+  assert.deepEqual([...first], [8, 1]);
+  const reference = protobuf.Writer.create().uint32(10).fork().string("y".repeat(200)).ldelim().finish();
+  assert.deepEqual([...second], [...reference]);
+  assert.deepEqual([...third], [32, 4]);
+});

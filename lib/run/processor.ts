@@ -15,7 +15,6 @@
  */
 import type { CallResult } from "../pool/batch.ts";
 import type { InputRecord, ProcessedRecord, Processor } from "../pipeline/types.ts";
-import { bundledCodec, type ProtoCodec } from "../proto/codec.ts";
 import { type ParsedEvent, TeleportJsonCodec } from "../teleport_json/codec.ts";
 import type { JsonObject } from "../teleport_json/json.ts";
 import { readPluginResponse } from "./response.ts";
@@ -35,8 +34,6 @@ export interface PluginProcessorOptions {
   pool: HandleEventBatcher;
   /** Teleport JSON ⇄ `events.OneOf` converter (default: a new one over the bundled schema). */
   json?: TeleportJsonCodec;
-  /** Protobuf codec for the request envelope (default: the bundled one). */
-  proto?: ProtoCodec;
   /**
    * Events converted and handed to the pool at a time (default 250): the pool starts on a slice while the next
    * one is converted, and splits each slice over its instances.
@@ -68,7 +65,6 @@ const DROP: ProcessedRecord = Object.freeze({ kind: "drop" });
  */
 export function createPluginProcessor(options: PluginProcessorOptions): Processor {
   const json = options.json ?? new TeleportJsonCodec();
-  const proto = options.proto ?? bundledCodec();
   const { pool } = options;
 
   const slice = options.sliceSize ?? DEFAULT_SLICE_SIZE;
@@ -87,7 +83,7 @@ export function createPluginProcessor(options: PluginProcessorOptions): Processo
       try {
         const event = toEvent(json, inputs[i]);
         parsed.push(event);
-        requests.push([proto.encodeHandleEventRequest(event.bytes)]);
+        requests.push([event.wrapped as Uint8Array]);
         slots.push(i);
       } catch (error) {
         outcomes[i] = { kind: "error", message: `converting the event failed: ${messageOf(error)}` };
@@ -144,11 +140,17 @@ function isDigit(code: number): boolean {
   return code >= 48 && code <= 57;
 }
 
-/** The event of `input`, reusing the pipeline's parse unless that may have rounded an integer. */
+/** `plugin.HandleEventRequest.Event`: the converter writes each request around its event in one pass. */
+const REQUEST_EVENT_FIELD = 1;
+
+/**
+ * The event of `input` with its `plugin.HandleEventRequest` (`wrapped`), reusing the pipeline's parse unless
+ * that may have rounded an integer.
+ */
 function toEvent(json: TeleportJsonCodec, input: InputRecord): ParsedEvent {
   return mayHoldLongInteger(input.line)
-    ? json.toEvent(input.line)
-    : json.fromObject(input.event as JsonObject, input.line);
+    ? json.toEvent(input.line, REQUEST_EVENT_FIELD)
+    : json.fromObject(input.event as JsonObject, input.line, REQUEST_EVENT_FIELD);
 }
 
 /** The fate of one event from the plugin's encoded `plugin.HandleEventResponse`. */

@@ -47,6 +47,11 @@ export interface ParsedEvent {
   readonly bytes: Uint8Array;
   /** Why the event became `events.Unknown` (unknown type, or the error converting it); absent otherwise. */
   readonly fallback?: string;
+  /**
+   * When asked for (`wrapField`): an enclosing message holding only the event as that field, e.g.
+   * `plugin.HandleEventRequest`. `bytes` is its tail (same memory).
+   */
+  readonly wrapped?: Uint8Array;
 }
 
 /** Options of {@linkcode TeleportJsonCodec}. */
@@ -128,11 +133,11 @@ export class TeleportJsonCodec {
   /**
    * Parses one JSON line (without its line terminator, which would be forwarded too) into an event. Types the
    * schema lacks, and lines whose values do not fit their fields, become `events.Unknown` carrying the raw line in
-   * `Data` (see {@linkcode ParsedEvent.fallback}).
+   * `Data` (see {@linkcode ParsedEvent.fallback}). `wrapField`: see {@linkcode TeleportJsonCodec.fromObject}.
    *
    * @throws {TeleportJsonError} when the line is not a JSON object.
    */
-  toEvent(line: string): ParsedEvent {
+  toEvent(line: string, wrapField?: number): ParsedEvent {
     let parsed: JsonValue;
     try {
       parsed = parseJsonLossless(line);
@@ -140,24 +145,30 @@ export class TeleportJsonCodec {
       throw new TeleportJsonError(`not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
     }
     if (!isJsonObject(parsed)) throw new TeleportJsonError("not a JSON object");
-    return this.fromObject(parsed, line);
+    return this.fromObject(parsed, line, wrapField);
   }
 
-  /** Like {@linkcode toEvent} for an object already parsed; `line` is what will be forwarded if unchanged. */
-  fromObject(object: JsonObject, line: string = JSON.stringify(object)): ParsedEvent {
+  /**
+   * Like {@linkcode toEvent} for an object already parsed; `line` is what will be forwarded if unchanged.
+   * With `wrapField`, the event is also written as that (length-delimited) field of an enclosing message,
+   * {@linkcode ParsedEvent.wrapped}: 1 gives the `plugin.HandleEventRequest` a plugin's `handleEvent` takes,
+   * without copying the event again.
+   */
+  fromObject(object: JsonObject, line: string = JSON.stringify(object), wrapField?: number): ParsedEvent {
     const typeValue = object[this.#unknownKeys.type];
     const type = typeof typeValue === "string" ? typeValue : "";
     const memberName = this.#memberOf(type);
     const member = memberName === undefined ? undefined : this.#members.get(memberName);
     if (member === undefined) {
       const why = type === "" ? "no event type" : `event type "${type}" is not in the schema`;
-      return this.#unknownEvent(object, line, type, why);
+      return this.#unknownEvent(object, line, type, why, wrapField);
     }
     try {
-      return { line, object, type, member: member.name, bytes: this.#encode(member, object) };
+      const { bytes, wrapped } = this.#encode(member, object, wrapField);
+      return { line, object, type, member: member.name, bytes, wrapped };
     } catch (e) {
       if (!(e instanceof ConversionError)) throw e;
-      return this.#unknownEvent(object, line, type, `${type}: ${e.message}`);
+      return this.#unknownEvent(object, line, type, `${type}: ${e.message}`, wrapField);
     }
   }
 
@@ -214,13 +225,22 @@ export class TeleportJsonCodec {
     return name !== undefined && this.#members.has(name) ? name : undefined;
   }
 
-  #encode(member: Member, object: JsonObject): Uint8Array {
+  #encode(
+    member: Member,
+    object: JsonObject,
+    wrapField?: number,
+  ): { bytes: Uint8Array; wrapped?: Uint8Array } {
     const writer = this.#writer;
     try {
+      if (wrapField !== undefined) writer.uint32((wrapField << 3) | 2).fork();
+      const start = writer.length;
       writer.uint32(member.tag).fork();
       encodeMessage(this.#plans.plan(member.type), object, writer, "");
       writer.ldelim();
-      return writer.finish();
+      if (wrapField === undefined) return { bytes: writer.finish() };
+      const length = writer.length - start;
+      const wrapped = writer.ldelim().finish();
+      return { bytes: wrapped.subarray(wrapped.length - length), wrapped };
     } catch (e) {
       writer.reset();
       throw e;
@@ -228,7 +248,13 @@ export class TeleportJsonCodec {
   }
 
   /** Teleport's fallback (`lib/events/dynamic.go`): Metadata from the line, its type and code kept aside. */
-  #unknownEvent(object: JsonObject, line: string, type: string, why: string): ParsedEvent {
+  #unknownEvent(
+    object: JsonObject,
+    line: string,
+    type: string,
+    why: string,
+    wrapField?: number,
+  ): ParsedEvent {
     const keys = this.#unknownKeys;
     const fields: JsonObject = {};
     for (const key of keys.metadata) if (object[key] !== undefined) fields[key] = object[key];
@@ -237,20 +263,21 @@ export class TeleportJsonCodec {
     fields[keys.unknownType] = type;
     fields[keys.unknownCode] = typeof object[keys.code] === "string" ? object[keys.code] : "";
     fields[keys.data] = line.trim();
-    let bytes: Uint8Array;
+    let encoded: { bytes: Uint8Array; wrapped?: Uint8Array };
     try {
-      bytes = this.#encode(this.#unknown, fields);
+      encoded = this.#encode(this.#unknown, fields, wrapField);
     } catch (e) {
       if (!(e instanceof ConversionError)) throw e;
       // Metadata that does not parse (a bad time, say) is left out; the raw line still carries it.
       for (const key of keys.metadata) if (key !== keys.type && key !== keys.code) delete fields[key];
-      bytes = this.#encode(this.#unknown, fields);
+      encoded = this.#encode(this.#unknown, fields, wrapField);
     }
-    return { line, object, type, member: this.#unknown.name, bytes, fallback: why };
+    const { bytes, wrapped } = encoded;
+    return { line, object, type, member: this.#unknown.name, bytes, wrapped, fallback: why };
   }
 
   /**
-   * Decodes the envelope by hand and only the member message with protobufjs: the generated decoder of a
+   * Decodes the wrapped by hand and only the member message with protobufjs: the generated decoder of a
    * 267-case oneof is too large for V8 to optimise and costs several times the member's own decoding.
    */
   #decode(oneOfBytes: Uint8Array): { member: Member; message: Decoded } {

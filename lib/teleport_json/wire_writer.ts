@@ -1,8 +1,9 @@
 /**
- * A protobuf wire writer tuned for the converter's hot path: one growable buffer reused from event to event,
- * ASCII strings copied without an encoder call, and length-delimited sub-messages written in place (one byte
- * reserved for the length, shifted in the rare case it needs more). The method names follow protobufjs's
- * `Writer`, which it replaces here because its Node `Buffer` string writes are slow under Deno.
+ * A protobuf wire writer tuned for the converter's hot path: messages are written back to back into a large
+ * slab and handed out as views of it (allocating a buffer per message cost more than encoding it), ASCII strings
+ * are copied without an encoder call, and length-delimited sub-messages are written in place (one byte reserved
+ * for the length, shifted in the rare case it needs more). The method names follow protobufjs's `Writer`, which
+ * it replaces here because its Node `Buffer` string writes are slow under Deno.
  *
  * @module
  */
@@ -46,8 +47,11 @@ export function longBitsOfDecimal(text: string): LongBits {
 }
 
 /**
- * Writes protobuf wire data. Call {@linkcode WireWriter.finish} to take the bytes; the writer is then empty and
- * can be reused.
+ * Writes protobuf wire data. Call {@linkcode WireWriter.finish} to take the bytes of the message written; the
+ * writer then starts the next one.
+ *
+ * Finished messages are views of a shared slab that is never written again: they stay valid and unchanged for
+ * as long as they are referenced (each keeps its whole slab alive).
  *
  * @example
  * ```ts
@@ -58,21 +62,30 @@ export function longBitsOfDecimal(text: string): LongBits {
  */
 export class WireWriter {
   #buffer: Uint8Array;
+  /** Where the message being written starts in the slab; everything before it was handed out. */
+  #start = 0;
   #position = 0;
+  /** Open forks, as offsets from `#start` (so a move to a new slab leaves them valid). */
   readonly #forks: number[] = [];
+  readonly #slabSize: number;
 
-  /** Creates a writer whose buffer starts at `initialSize` bytes, doubles as needed and is kept for reuse. */
-  constructor(initialSize = 1024) {
-    this.#buffer = new Uint8Array(initialSize);
+  /** Creates a writer that allocates slabs of `slabSize` bytes (larger for a message that needs more). */
+  constructor(slabSize = 64 * 1024) {
+    this.#slabSize = slabSize;
+    this.#buffer = new Uint8Array(slabSize);
   }
 
   #reserve(bytes: number): void {
     if (this.#position + bytes <= this.#buffer.length) return;
-    let size = this.#buffer.length * 2;
-    while (size < this.#position + bytes) size *= 2;
-    const grown = new Uint8Array(size);
-    grown.set(this.#buffer.subarray(0, this.#position));
-    this.#buffer = grown;
+    // A new slab, with the message written so far moved to its start; the old slab keeps what was handed out.
+    const written = this.#position - this.#start;
+    let size = this.#slabSize;
+    while (size < 2 * (written + bytes)) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.#buffer.subarray(this.#start, this.#position));
+    this.#buffer = next;
+    this.#start = 0;
+    this.#position = written;
   }
 
   /** A varint of an unsigned 32-bit value (tags, lengths, uint32). */
@@ -207,14 +220,15 @@ export class WireWriter {
   /** Starts a length-delimited sub-message; end it with {@linkcode WireWriter.ldelim}. */
   fork(): this {
     this.#reserve(1);
-    this.#forks.push(this.#position++);
+    this.#forks.push(this.#position++ - this.#start);
     return this;
   }
 
   /** Ends the innermost {@linkcode WireWriter.fork}, writing its length in front of it. */
   ldelim(): this {
-    const start = this.#forks.pop();
-    if (start === undefined) throw new Error("WireWriter.ldelim() without fork()");
+    const fork = this.#forks.pop();
+    if (fork === undefined) throw new Error("WireWriter.ldelim() without fork()");
+    const start = this.#start + fork;
     const length = this.#position - start - 1;
     if (length < 128) {
       this.#buffer[start] = length;
@@ -223,10 +237,12 @@ export class WireWriter {
     let extra = 0;
     for (let v = length >>> 7; v > 0; v >>>= 7) extra++;
     this.#reserve(extra);
+    // The reserve may have moved the message to a new slab.
+    const at0 = this.#start + fork;
     const buffer = this.#buffer;
-    buffer.copyWithin(start + 1 + extra, start + 1, this.#position);
+    buffer.copyWithin(at0 + 1 + extra, at0 + 1, this.#position);
     let v = length;
-    let at = start;
+    let at = at0;
     while (v > 127) {
       buffer[at++] = (v & 127) | 128;
       v >>>= 7;
@@ -236,28 +252,28 @@ export class WireWriter {
     return this;
   }
 
-  /** Bytes written so far: a mark to {@linkcode WireWriter.truncate} back to. */
+  /** Bytes of the current message written so far: a mark to {@linkcode WireWriter.truncate} back to. */
   get length(): number {
-    return this.#position;
+    return this.#position - this.#start;
   }
 
   /** Forgets what was written after `mark` (outside any open fork). */
   truncate(mark: number): this {
-    this.#position = mark;
+    this.#position = this.#start + mark;
     return this;
   }
 
-  /** Returns a copy of the bytes written and empties the writer. */
+  /** Returns the message written (a view of the slab, never written again) and starts the next one. */
   finish(): Uint8Array {
     if (this.#forks.length !== 0) throw new Error("WireWriter.finish() inside an unterminated fork()");
-    const bytes = this.#buffer.slice(0, this.#position);
-    this.#position = 0;
+    const bytes = this.#buffer.subarray(this.#start, this.#position);
+    this.#start = this.#position;
     return bytes;
   }
 
-  /** Forgets everything written (after an error midway). */
+  /** Forgets the current message (after an error midway). */
   reset(): void {
-    this.#position = 0;
+    this.#position = this.#start;
     this.#forks.length = 0;
   }
 }
