@@ -4,10 +4,13 @@
  * @module
  */
 import type { TokenStore } from "../lib/store/types.ts";
-import { type HostFunction, hostFunction, type Trait } from "../lib/pool/trait.ts";
+import { MemoryTokenStore } from "../lib/store/memory.ts";
+import { type HostFunction, hostFunction, type Trait, workerFunction } from "../lib/pool/trait.ts";
 
 /**
- * Gives the plugin a token store. Runs on the main thread so every instance shares the store.
+ * Gives the plugin a token store shared by every instance. A {@linkcode MemoryTokenStore} on the system
+ * clock is used from inside each worker, on the store's shared table (a plain function call); any other
+ * store is called on the main thread, the plugin waiting for the answer.
  *
  * Plugin declarations (AssemblyScript):
  * ```ts ignore
@@ -35,6 +38,28 @@ export class Store implements Trait<Record<never, never>> {
 
   /** Builds the trait on a token store shared by every instance. */
   constructor(store: TokenStore) {
+    const shared = store instanceof MemoryTokenStore ? store.sharedBuffer : undefined;
+    if (shared !== undefined) {
+      this.hostFunctions = [
+        workerFunction({
+          namespace: "store",
+          name: "takeToken",
+          params: ["string", "i32"],
+          result: "i32",
+          builtin: "store.takeToken",
+          shared,
+        }),
+        workerFunction({
+          namespace: "store",
+          name: "releaseTokens",
+          params: ["string"],
+          result: "void",
+          builtin: "store.releaseTokens",
+          shared,
+        }),
+      ] as const;
+      return;
+    }
     this.hostFunctions = [
       hostFunction({
         namespace: "store",

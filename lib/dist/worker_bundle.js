@@ -320,6 +320,391 @@ var RESULT_OK = 0;
 var RESULT_ERROR = 1;
 var MAX_SHARED_BYTES = 1024 * 1024 * 1024;
 
+// lib/store/token_table.ts
+var TokenTableFullError = class extends Error {
+  /** Builds the error naming the capacity option that ran out and its value. */
+  constructor(option, value) {
+    super(`memory token store is full: more than ${option} = ${value} live; raise the ${option} option`);
+    this.name = "TokenTableFullError";
+  }
+};
+var LOCK = 0;
+var CLOSED = 1;
+var SCOPES = 2;
+var USED_SLOTS = 3;
+var KEY_USED = 4;
+var TOKEN_USED = 5;
+var SLOTS = 6;
+var MAX_SCOPES = 7;
+var MAX_TOKENS = 8;
+var MAX_KEY_UNITS = 9;
+var HEADER_WORDS = 16;
+var ENTRY_WORDS = 8;
+var STATE = 0;
+var HASH = 1;
+var KEY_OFFSET = 2;
+var KEY_LENGTH = 3;
+var BLOCK_OFFSET = 4;
+var BLOCK_CAPACITY = 5;
+var HEAD = 6;
+var LENGTH = 7;
+var EMPTY = 0;
+var OCCUPIED = 1;
+var DELETED = 2;
+var UNLOCKED = 0;
+var LOCKED = 1;
+var CONTENDED = 2;
+var SPINS = 100;
+var LOCK_TIMEOUT_MS = 5e3;
+var MIN_BLOCK = 4;
+function nextPowerOfTwo(value) {
+  return 2 ** Math.ceil(Math.log2(Math.max(2, value)));
+}
+function layout(capacity, slots) {
+  const tableOffset = HEADER_WORDS * 4;
+  const keysOffset = tableOffset + slots * ENTRY_WORDS * 4;
+  const tokensOffset = Math.ceil((keysOffset + capacity.maxScopeUnits * 2) / 8) * 8;
+  return {
+    tableOffset,
+    keysOffset,
+    tokensOffset,
+    bytes: tokensOffset + capacity.maxTokens * 8
+  };
+}
+var TokenTable = class _TokenTable {
+  /** The shared buffer; post it to a worker and wrap it there with `new TokenTable(buffer)`. */
+  buffer;
+  #header;
+  #table;
+  #keys;
+  #tokens;
+  /** Allocates an empty table with room for `capacity`. */
+  static create(capacity) {
+    for (const [option, value] of Object.entries(capacity)) {
+      if (!Number.isSafeInteger(value) || value < 1 || value > 2 ** 28) {
+        throw new RangeError(`memory token store: ${option} must be a whole number from 1 to 2^28, got ${value}`);
+      }
+    }
+    const slots = nextPowerOfTwo(capacity.maxScopes * 2);
+    const buffer = new SharedArrayBuffer(layout(capacity, slots).bytes);
+    const header = new Int32Array(buffer, 0, HEADER_WORDS);
+    header[SLOTS] = slots;
+    header[MAX_SCOPES] = capacity.maxScopes;
+    header[MAX_TOKENS] = capacity.maxTokens;
+    header[MAX_KEY_UNITS] = capacity.maxScopeUnits;
+    return new _TokenTable(buffer);
+  }
+  /** Wraps a buffer made by {@linkcode TokenTable.create} (possibly in another thread). */
+  constructor(buffer) {
+    this.buffer = buffer;
+    this.#header = new Int32Array(buffer, 0, HEADER_WORDS);
+    const slots = this.#header[SLOTS];
+    const { tableOffset, keysOffset, tokensOffset } = layout(this.capacity, slots);
+    this.#table = new Int32Array(buffer, tableOffset, slots * ENTRY_WORDS);
+    this.#keys = new Uint16Array(buffer, keysOffset, this.#header[MAX_KEY_UNITS]);
+    this.#tokens = new Float64Array(buffer, tokensOffset, this.#header[MAX_TOKENS]);
+  }
+  /** The capacities the table was created with. */
+  get capacity() {
+    const header = this.#header;
+    return {
+      maxScopes: header[MAX_SCOPES],
+      maxTokens: header[MAX_TOKENS],
+      maxScopeUnits: header[MAX_KEY_UNITS]
+    };
+  }
+  /** Whether {@linkcode TokenTable.close} was called (by any thread). */
+  get closed() {
+    return Atomics.load(this.#header, CLOSED) !== 0;
+  }
+  /**
+   * Adds a token to `scope` expiring at `now + ttlMs` and returns the scope's live tokens, the new one
+   * included. A token is live while `now < expiry`.
+   */
+  take(scope, ttlMs, now) {
+    const hash = hashOf(scope);
+    this.#lock();
+    try {
+      for (let attempt = 0; ; attempt++) {
+        const count = this.#tryTake(scope, hash, now + ttlMs, now, attempt > 0);
+        if (count > 0) return count;
+        this.#rebuild(now);
+      }
+    } finally {
+      this.#unlock();
+    }
+  }
+  /** Removes every token of `scope`. */
+  release(scope) {
+    const hash = hashOf(scope);
+    this.#lock();
+    try {
+      const slot = this.#find(scope, hash);
+      if (slot < 0) return;
+      this.#table[slot + STATE] = DELETED;
+      this.#header[SCOPES]--;
+    } finally {
+      this.#unlock();
+    }
+  }
+  /** The live tokens of `scope` at `now`, without adding one. */
+  count(scope, now) {
+    const hash = hashOf(scope);
+    this.#lock();
+    try {
+      const slot = this.#find(scope, hash);
+      return slot < 0 ? 0 : this.#dropExpired(slot, now);
+    } finally {
+      this.#unlock();
+    }
+  }
+  /** Forgets every token and marks the table closed for every thread. */
+  close() {
+    this.#acquire();
+    try {
+      Atomics.store(this.#header, CLOSED, 1);
+      this.#clear();
+    } finally {
+      this.#unlock();
+    }
+  }
+  /**
+   * One attempt at {@linkcode take}: returns 0 when the table needs a rebuild first, or, after a rebuild
+   * (`rebuilt`), throws when the live data leaves no room.
+   */
+  #tryTake(scope, hash, expiry, now, rebuilt) {
+    const table = this.#table;
+    let slot = this.#find(scope, hash);
+    if (slot < 0) {
+      slot = this.#insert(scope, hash, rebuilt);
+      if (slot < 0) return 0;
+    }
+    const length = this.#dropExpired(slot, now);
+    let head = table[slot + HEAD];
+    if (head + length === table[slot + BLOCK_CAPACITY]) {
+      if (head > 0) {
+        const start2 = table[slot + BLOCK_OFFSET];
+        this.#tokens.copyWithin(start2, start2 + head, start2 + head + length);
+        head = table[slot + HEAD] = 0;
+      } else if (!this.#grow(slot, length, rebuilt)) {
+        return 0;
+      }
+    }
+    const start = table[slot + BLOCK_OFFSET] + head;
+    insertSorted(this.#tokens, start, length, expiry);
+    table[slot + LENGTH] = length + 1;
+    return length + 1;
+  }
+  /** Moves a full block of `length` tokens to a block twice as big at the arena's end. */
+  #grow(slot, length, rebuilt) {
+    const table = this.#table;
+    const header = this.#header;
+    const capacity = Math.max(MIN_BLOCK, length * 2);
+    const offset = header[TOKEN_USED];
+    if (offset + capacity > header[MAX_TOKENS]) {
+      if (!rebuilt) return false;
+      if (offset + length + 1 > header[MAX_TOKENS]) {
+        throw new TokenTableFullError("maxTokens", header[MAX_TOKENS]);
+      }
+    }
+    const newCapacity = Math.min(capacity, header[MAX_TOKENS] - offset);
+    const start = table[slot + BLOCK_OFFSET] + table[slot + HEAD];
+    this.#tokens.copyWithin(offset, start, start + length);
+    table[slot + BLOCK_OFFSET] = offset;
+    table[slot + BLOCK_CAPACITY] = newCapacity;
+    table[slot + HEAD] = 0;
+    header[TOKEN_USED] = offset + newCapacity;
+    return true;
+  }
+  /** Adds `scope` with an empty block; -1 when there is no room before a rebuild; throws after one. */
+  #insert(scope, hash, rebuilt) {
+    const header = this.#header;
+    const full = (option, value) => {
+      if (rebuilt) throw new TokenTableFullError(option, value);
+      return -1;
+    };
+    if (header[SCOPES] >= header[MAX_SCOPES]) return full("maxScopes", header[MAX_SCOPES]);
+    if (header[KEY_USED] + scope.length > header[MAX_KEY_UNITS]) {
+      return full("maxScopeUnits", header[MAX_KEY_UNITS]);
+    }
+    if (header[TOKEN_USED] + MIN_BLOCK > header[MAX_TOKENS]) return full("maxTokens", header[MAX_TOKENS]);
+    if (!rebuilt && header[USED_SLOTS] >= header[SLOTS] * 0.75) return -1;
+    return this.#place(scope, hash, MIN_BLOCK);
+  }
+  /** Writes a new entry for `scope` with a block of `blockCapacity` tokens; returns its slot. */
+  #place(scope, hash, blockCapacity) {
+    const table = this.#table;
+    const header = this.#header;
+    const mask = header[SLOTS] - 1;
+    let index = hash & mask;
+    while (table[index * ENTRY_WORDS + STATE] === OCCUPIED) index = index + 1 & mask;
+    const slot = index * ENTRY_WORDS;
+    if (table[slot + STATE] === EMPTY) header[USED_SLOTS]++;
+    const keyOffset = header[KEY_USED];
+    this.#keys.set(scope, keyOffset);
+    header[KEY_USED] = keyOffset + scope.length;
+    table[slot + STATE] = OCCUPIED;
+    table[slot + HASH] = hash;
+    table[slot + KEY_OFFSET] = keyOffset;
+    table[slot + KEY_LENGTH] = scope.length;
+    table[slot + BLOCK_OFFSET] = header[TOKEN_USED];
+    table[slot + BLOCK_CAPACITY] = blockCapacity;
+    table[slot + HEAD] = 0;
+    table[slot + LENGTH] = 0;
+    header[TOKEN_USED] += blockCapacity;
+    header[SCOPES]++;
+    return slot;
+  }
+  /** The slot (word index) holding `scope`, or -1. */
+  #find(scope, hash) {
+    const table = this.#table;
+    const keys = this.#keys;
+    const mask = this.#header[SLOTS] - 1;
+    for (let index = hash & mask; ; index = index + 1 & mask) {
+      const slot = index * ENTRY_WORDS;
+      const state = table[slot + STATE];
+      if (state === EMPTY) return -1;
+      if (state !== OCCUPIED || table[slot + HASH] !== hash || table[slot + KEY_LENGTH] !== scope.length) {
+        continue;
+      }
+      const offset = table[slot + KEY_OFFSET];
+      let i = 0;
+      while (i < scope.length && keys[offset + i] === scope[i]) i++;
+      if (i === scope.length) return slot;
+    }
+  }
+  /** Drops the scope's expired tokens (a prefix); returns how many are left. */
+  #dropExpired(slot, now) {
+    const table = this.#table;
+    const tokens = this.#tokens;
+    const start = table[slot + BLOCK_OFFSET];
+    let head = table[slot + HEAD];
+    let length = table[slot + LENGTH];
+    if (length === 0 || tokens[start + head] > now) return length;
+    const end = head + length;
+    const firstLive = upperBound(tokens, start + head, start + end, now) - start;
+    length = end - firstLive;
+    head = length === 0 ? 0 : firstLive;
+    table[slot + HEAD] = head;
+    table[slot + LENGTH] = length;
+    return length;
+  }
+  /**
+   * Rewrites the table and both arenas with only the live data: expired tokens, scopes left without tokens,
+   * deleted slots and abandoned blocks disappear. Runs under the lock, rarely (when something is full).
+   */
+  #rebuild(now) {
+    const table = this.#table;
+    const live2 = [];
+    let liveTokens = 0;
+    for (let slot = 0; slot < table.length; slot += ENTRY_WORDS) {
+      if (table[slot + STATE] !== OCCUPIED) continue;
+      const length = this.#dropExpired(slot, now);
+      if (length === 0) continue;
+      const keyOffset = table[slot + KEY_OFFSET];
+      const start = table[slot + BLOCK_OFFSET] + table[slot + HEAD];
+      live2.push({
+        hash: table[slot + HASH],
+        scope: this.#keys.slice(keyOffset, keyOffset + table[slot + KEY_LENGTH]),
+        tokens: this.#tokens.slice(start, start + length)
+      });
+      liveTokens += length;
+    }
+    this.#clear();
+    const roomy = liveTokens * 2 + live2.length * MIN_BLOCK <= this.#header[MAX_TOKENS];
+    for (const { hash, scope, tokens } of live2) {
+      const blockCapacity = roomy ? Math.max(MIN_BLOCK, tokens.length * 2) : tokens.length;
+      const slot = this.#place(scope, hash, blockCapacity);
+      this.#tokens.set(tokens, table[slot + BLOCK_OFFSET]);
+      table[slot + LENGTH] = tokens.length;
+    }
+  }
+  #clear() {
+    const header = this.#header;
+    this.#table.fill(0);
+    header[SCOPES] = 0;
+    header[USED_SLOTS] = 0;
+    header[KEY_USED] = 0;
+    header[TOKEN_USED] = 0;
+  }
+  #lock() {
+    this.#acquire();
+    if (Atomics.load(this.#header, CLOSED) !== 0) {
+      this.#unlock();
+      throw new Error("memory token store: used after close()");
+    }
+  }
+  #acquire() {
+    const header = this.#header;
+    if (Atomics.compareExchange(header, LOCK, UNLOCKED, LOCKED) === UNLOCKED) return;
+    for (let spin = 0; spin < SPINS; spin++) {
+      if (Atomics.load(header, LOCK) === UNLOCKED && Atomics.compareExchange(header, LOCK, UNLOCKED, LOCKED) === UNLOCKED) {
+        return;
+      }
+    }
+    const deadline = Date.now() + LOCK_TIMEOUT_MS;
+    while (Atomics.exchange(header, LOCK, CONTENDED) !== UNLOCKED) {
+      if (Date.now() > deadline) {
+        throw new Error(`memory token store: its lock was held for over ${LOCK_TIMEOUT_MS} ms (a worker terminated while updating it?)`);
+      }
+      Atomics.wait(header, LOCK, CONTENDED, LOCK_TIMEOUT_MS);
+    }
+  }
+  #unlock() {
+    if (Atomics.exchange(this.#header, LOCK, UNLOCKED) === CONTENDED) Atomics.notify(this.#header, LOCK, 1);
+  }
+};
+function hashOf(scope) {
+  let hash = 2166136261;
+  for (let i = 0; i < scope.length; i++) hash = Math.imul(hash ^ scope[i], 16777619);
+  return hash | 0;
+}
+function upperBound(sorted, low, high, value) {
+  while (low < high) {
+    const mid = low + high >>> 1;
+    if (sorted[mid] <= value) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+function insertSorted(tokens, start, length, expiry) {
+  const end = start + length;
+  if (length === 0 || tokens[end - 1] <= expiry) {
+    tokens[end] = expiry;
+    return;
+  }
+  const at = upperBound(tokens, start, end, expiry);
+  tokens.copyWithin(at + 1, at, end);
+  tokens[at] = expiry;
+}
+
+// lib/store/validate.ts
+var TokenStoreArgumentError = class extends Error {
+  /** Builds the error with its one-line message. */
+  constructor(message) {
+    super(message);
+    this.name = "TokenStoreArgumentError";
+  }
+};
+var MAX_TTL_SECONDS = 2 ** 31 - 1;
+function checkScope(method, scope) {
+  if (typeof scope !== "string" || scope.length === 0) {
+    throw new TokenStoreArgumentError(`store.${method}: scope must be a non-empty string, got ${describe(scope)}`);
+  }
+}
+function checkTtl(ttlSeconds) {
+  if (typeof ttlSeconds !== "number" || !Number.isInteger(ttlSeconds) || ttlSeconds <= 0 || ttlSeconds > MAX_TTL_SECONDS) {
+    throw new TokenStoreArgumentError(`store.takeToken: ttl must be a whole number of seconds from 1 to ${MAX_TTL_SECONDS}, got ${describe(ttlSeconds)}`);
+  }
+}
+function describe(value) {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") {
+    return String(value);
+  }
+  return value === null ? "null" : typeof value;
+}
+
 // lib/pool/worker_builtins.ts
 var PluginAbort = class {
   message;
@@ -333,19 +718,61 @@ var PluginAbort = class {
     this.column = column;
   }
 };
+var BuiltinHostError = class extends Error {
+};
 function optionalString(interop2, ptr) {
   return ptr === 0 ? "" : decodeUtf16(interop2().objectBytes(ptr, STRING_CLASS_ID));
 }
 var WORKER_BUILTINS = {
   /** AssemblyScript `abort(message, file, line, column)`: ends the call with the plugin's message and location. */
-  "assemblyscript.abort": (interop2, message, file, line, column) => {
+  "assemblyscript.abort": ({ interop: interop2 }) => (message, file, line, column) => {
     throw new PluginAbort(optionalString(interop2, message), optionalString(interop2, file), line, column);
   },
   /** AssemblyScript `seed()`: the seed of `Math.random`. */
-  "assemblyscript.seed": () => Math.random() * Number.MAX_SAFE_INTEGER,
+  "assemblyscript.seed": () => () => Math.random() * Number.MAX_SAFE_INTEGER,
   /** AssemblyScript `Date.now()`: milliseconds since the epoch. */
-  "assemblyscript.dateNow": () => Date.now()
+  "assemblyscript.dateNow": () => () => Date.now(),
+  /** `store.takeToken(scope, ttl)` on the memory store's shared table (see `MemoryTokenStore`). */
+  "store.takeToken": ({ interop: interop2, shared }) => {
+    const table = sharedTable(shared, "store.takeToken");
+    return (scope, ttlSeconds) => {
+      const units = pluginScope(interop2, scope, "takeToken");
+      try {
+        checkTtl(ttlSeconds);
+        return table.take(units, ttlSeconds * 1e3, Date.now());
+      } catch (error) {
+        throw new BuiltinHostError(error.message);
+      }
+    };
+  },
+  /** `store.releaseTokens(scope)` on the memory store's shared table. */
+  "store.releaseTokens": ({ interop: interop2, shared }) => {
+    const table = sharedTable(shared, "store.releaseTokens");
+    return (scope) => {
+      const units = pluginScope(interop2, scope, "releaseTokens");
+      try {
+        table.release(units);
+      } catch (error) {
+        throw new BuiltinHostError(error.message);
+      }
+    };
+  }
 };
+function sharedTable(shared, name) {
+  if (shared === void 0) throw new Error(`worker builtin ${name} needs the token table's shared buffer`);
+  return new TokenTable(shared);
+}
+function pluginScope(interop2, ptr, method) {
+  const bytes = interop2().objectBytes(ptr, STRING_CLASS_ID);
+  if (bytes.byteLength === 0) {
+    try {
+      checkScope(method, "");
+    } catch (error) {
+      throw new BuiltinHostError(error.message);
+    }
+  }
+  return new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
+}
 
 // lib/pool/worker.ts
 var TERMINATION_POLL_MS = 50;
@@ -427,8 +854,10 @@ function buildImports() {
     if (descriptor.kind === "main") implementation = mainThreadImport(descriptor, index);
     else if (descriptor.kind === "notification") implementation = notificationImport(descriptor, index);
     else {
-      const builtin = WORKER_BUILTINS[descriptor.builtin];
-      implementation = (...raw) => builtin(interop, ...raw);
+      implementation = WORKER_BUILTINS[descriptor.builtin]({
+        interop,
+        shared: descriptor.shared
+      });
     }
     (imports[descriptor.namespace] ??= {})[descriptor.name] = implementation;
   });
@@ -474,6 +903,11 @@ function describeFailure(error) {
       message: error.message
     };
   }
+  if (error instanceof BuiltinHostError) return {
+    kind: "host",
+    errorId: -1,
+    message: error.message
+  };
   if (error instanceof ObjectTypeError) return {
     kind: "marshalling",
     message: error.message

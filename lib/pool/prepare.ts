@@ -185,6 +185,7 @@ export async function preparePlugin(
     result: fn.result,
     kind: fn.kind,
     builtin: fn.kind === "worker" ? fn.builtin : undefined,
+    shared: fn.kind === "worker" ? fn.shared : undefined,
   }));
   return { module, binary, interruptible, hostFunctions, descriptors, exports };
 }

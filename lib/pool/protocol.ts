@@ -54,6 +54,8 @@ export interface HostFunctionDescriptor {
   readonly result: ResultType;
   readonly kind: "main" | "notification" | "worker";
   readonly builtin?: WorkerBuiltinName;
+  /** The buffer a worker builtin shares with the other workers. */
+  readonly shared?: SharedArrayBuffer;
 }
 
 /** Main to worker: instantiate the module. */

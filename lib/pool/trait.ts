@@ -7,7 +7,8 @@
  * Host functions run where their state is:
  * - {@linkcode hostFunction}: on the main thread; the plugin waits for the (possibly async) result.
  * - {@linkcode notification}: on the main thread, fire-and-forget (`void` result), e.g. logging.
- * - {@linkcode workerFunction}: inside the worker, for pure functions built into the worker.
+ * - {@linkcode workerFunction}: inside the worker, for functions built into the worker (pure, or on state in a
+ *   `SharedArrayBuffer` shared by the workers).
  *
  * @module
  */
@@ -66,6 +67,8 @@ export interface WorkerHostFunction<
   readonly kind: "worker";
   /** The worker builtin implementing it. */
   readonly builtin: WorkerBuiltinName;
+  /** State the builtin shares between the pool's workers (and the main thread), e.g. a token table. */
+  readonly shared?: SharedArrayBuffer;
 }
 
 /** Any host function. */

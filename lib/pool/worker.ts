@@ -34,7 +34,7 @@ import {
   STARTED_AT_OFFSET,
   type WorkerMessage,
 } from "./protocol.ts";
-import { PluginAbort, WORKER_BUILTINS } from "./worker_builtins.ts";
+import { BuiltinHostError, PluginAbort, WORKER_BUILTINS } from "./worker_builtins.ts";
 
 /** How often a worker waiting for a host function checks whether it was terminated. */
 const TERMINATION_POLL_MS = 50;
@@ -139,11 +139,9 @@ function buildImports(): WebAssembly.Imports {
     if (descriptor.kind === "main") implementation = mainThreadImport(descriptor, index);
     else if (descriptor.kind === "notification") implementation = notificationImport(descriptor, index);
     else {
-      const builtin = WORKER_BUILTINS[descriptor.builtin!] as (
-        interop: () => AssemblyScriptMemoryInterop,
+      implementation = WORKER_BUILTINS[descriptor.builtin!]({ interop, shared: descriptor.shared }) as (
         ...args: WasmValue[]
       ) => WasmValue | undefined;
-      implementation = (...raw: WasmValue[]) => builtin(interop, ...raw);
     }
     (imports[descriptor.namespace] ??= {})[descriptor.name] = implementation;
   });
@@ -185,6 +183,8 @@ function describeFailure(error: unknown): CallFailure {
   if (error instanceof HostCallFailed) {
     return { kind: "host", errorId: error.errorId, message: error.message };
   }
+  // No id: the main thread has no error object of its own for a builtin's failure, only the message.
+  if (error instanceof BuiltinHostError) return { kind: "host", errorId: -1, message: error.message };
   if (error instanceof ObjectTypeError) return { kind: "marshalling", message: error.message };
   if (error instanceof Error) {
     return { kind: "trap", message: error.message, wasmStack: wasmFrames(error) };

@@ -2,23 +2,39 @@
  * A token store kept in this process's memory: the default for `test`, and the fastest backend. Counts are
  * lost when the process ends and are not shared with other processes.
  *
+ * The tokens live in a `SharedArrayBuffer` ({@linkcode TokenTable}): the `Store` trait hands it to the pool's
+ * workers, so a plugin's `takeToken` runs inside its worker without a round trip to the main thread, while
+ * the main thread keeps using this object on the very same counts.
+ *
  * @module
  */
 import type { TokenStore } from "./types.ts";
 import { checkScope, checkTtl } from "./validate.ts";
+import { scopeUnits, TokenTable, type TokenTableCapacity } from "./token_table.ts";
+
+export { TokenTableFullError } from "./token_table.ts";
 
 /** Options for {@linkcode MemoryTokenStore}. */
-export interface MemoryTokenStoreOptions {
-  /** The clock, in milliseconds since the epoch. Default `Date.now`; tests inject a fake one. */
+export interface MemoryTokenStoreOptions extends Partial<TokenTableCapacity> {
+  /**
+   * The clock, in milliseconds since the epoch. Default `Date.now`; tests inject a fake one. Workers cannot
+   * see an injected clock, so a store with one is used from the main thread only (through host calls).
+   */
   now?: () => number;
 }
 
-/** How often, at most, scopes that nobody asks about any more are swept for expired tokens. */
-const SWEEP_INTERVAL_MS = 60_000;
+/** Capacities by default: about 16 MiB of address space, touched only as it fills. */
+export const DEFAULT_MEMORY_STORE_CAPACITY: TokenTableCapacity = {
+  maxScopes: 65_536,
+  maxTokens: 1_048_576,
+  maxScopeUnits: 2_097_152,
+};
 
 /**
  * Keeps, per scope, the expiry times of its tokens in ascending order, so expired tokens are always a
- * prefix: counting drops that prefix and the length is the answer.
+ * prefix: counting drops that prefix and the length is the answer. Holds at most `maxScopes` scopes with
+ * live tokens, `maxTokens` live tokens and `maxScopeUnits` UTF-16 code units of scope names; beyond that,
+ * once expired tokens are cleared out, `takeToken` rejects with a `TokenTableFullError` naming the option.
  *
  * @example
  * ```ts
@@ -30,100 +46,63 @@ const SWEEP_INTERVAL_MS = 60_000;
  * ```
  */
 export class MemoryTokenStore implements TokenStore {
-  readonly #expiries = new Map<string, number[]>();
-  readonly #now: () => number;
-  #nextSweepAt: number;
-  #closed = false;
+  readonly #table: TokenTable;
+  readonly #now: (() => number) | undefined;
 
-  /** Creates an empty store. */
+  /** Creates an empty store. Throws a `RangeError` for a capacity that is not a whole number from 1 to 2^28. */
   constructor(options: MemoryTokenStoreOptions = {}) {
-    this.#now = options.now ?? Date.now;
-    this.#nextSweepAt = this.#now() + SWEEP_INTERVAL_MS;
+    const { now, ...capacity } = options;
+    this.#now = now;
+    this.#table = TokenTable.create({ ...DEFAULT_MEMORY_STORE_CAPACITY, ...withoutUndefined(capacity) });
+  }
+
+  /**
+   * The buffer holding the tokens, for workers to count in directly (see {@linkcode TokenTable}); undefined
+   * when the store runs on an injected clock, which only this thread can read.
+   */
+  get sharedBuffer(): SharedArrayBuffer | undefined {
+    return this.#now === undefined ? this.#table.buffer : undefined;
   }
 
   /** Adds a token to `scope` that expires after `ttlSeconds`; resolves to the scope's live token count. */
   takeToken(scope: string, ttlSeconds: number): Promise<number> {
     // Validation errors reject (never throw synchronously), like the remote backends.
     try {
-      return Promise.resolve(this.#take(scope, ttlSeconds));
+      checkScope("takeToken", scope);
+      checkTtl(ttlSeconds);
+      return Promise.resolve(this.#table.take(scopeUnits(scope), ttlSeconds * 1000, this.#clock()));
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  #take(scope: string, ttlSeconds: number): number {
-    this.#checkOpen();
-    checkScope("takeToken", scope);
-    checkTtl(ttlSeconds);
-    const now = this.#now();
-    if (now >= this.#nextSweepAt) this.#sweep(now);
-    let expiries = this.#expiries.get(scope);
-    if (expiries === undefined) {
-      expiries = [];
-      this.#expiries.set(scope, expiries);
-    } else {
-      dropExpired(expiries, now);
-    }
-    insertSorted(expiries, now + ttlSeconds * 1000);
-    return expiries.length;
-  }
-
   /** Removes every token of `scope`. */
   releaseTokens(scope: string): Promise<void> {
     try {
-      this.#checkOpen();
       checkScope("releaseTokens", scope);
-      this.#expiries.delete(scope);
+      this.#table.release(scopeUnits(scope));
       return Promise.resolve();
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  /** Forgets every token; later calls reject. */
+  /** The live tokens of `scope` now, without adding one: for tests and inspection. */
+  countTokens(scope: string): number {
+    return this.#table.count(scopeUnits(scope), this.#clock());
+  }
+
+  /** Forgets every token; later calls, from this thread or a worker, reject. */
   close(): Promise<void> {
-    this.#closed = true;
-    this.#expiries.clear();
+    this.#table.close();
     return Promise.resolve();
   }
 
-  #checkOpen(): void {
-    if (this.#closed) throw new Error("memory token store: used after close()");
-  }
-
-  /** Drops expired tokens of every scope, so scopes that are never asked about again do not pile up. */
-  #sweep(now: number): void {
-    for (const [scope, expiries] of this.#expiries) {
-      dropExpired(expiries, now);
-      if (expiries.length === 0) this.#expiries.delete(scope);
-    }
-    this.#nextSweepAt = now + SWEEP_INTERVAL_MS;
+  #clock(): number {
+    return this.#now === undefined ? Date.now() : this.#now();
   }
 }
 
-/** Removes the leading expiry times that are not after `now` (a token is live while `now < expiry`). */
-function dropExpired(expiries: number[], now: number): void {
-  if (expiries.length === 0 || expiries[0] > now) return;
-  expiries.splice(0, upperBound(expiries, now));
-}
-
-function insertSorted(expiries: number[], expiry: number): void {
-  // With one ttl per scope (the usual case) the new expiry is the largest: append without searching.
-  if (expiries.length === 0 || expiries[expiries.length - 1] <= expiry) {
-    expiries.push(expiry);
-  } else {
-    expiries.splice(upperBound(expiries, expiry), 0, expiry);
-  }
-}
-
-/** The index of the first element greater than `value` in an ascending array. */
-function upperBound(sorted: readonly number[], value: number): number {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (sorted[mid] <= value) low = mid + 1;
-    else high = mid;
-  }
-  return low;
+function withoutUndefined(capacity: Partial<TokenTableCapacity>): Partial<TokenTableCapacity> {
+  return Object.fromEntries(Object.entries(capacity).filter(([, value]) => value !== undefined));
 }
