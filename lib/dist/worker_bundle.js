@@ -428,7 +428,7 @@ var TokenTable = class _TokenTable {
       for (let attempt = 0; ; attempt++) {
         const count = this.#tryTake(scope, hash, now + ttlMs, now, attempt > 0);
         if (count > 0) return count;
-        this.#rebuild(now);
+        this.#rebuild(now, this.#find(scope, hash));
       }
     } finally {
       this.#unlock();
@@ -527,9 +527,10 @@ var TokenTable = class _TokenTable {
     if (header[KEY_USED] + scope.length > header[MAX_KEY_UNITS]) {
       return full("maxScopeUnits", header[MAX_KEY_UNITS]);
     }
-    if (header[TOKEN_USED] + MIN_BLOCK > header[MAX_TOKENS]) return full("maxTokens", header[MAX_TOKENS]);
+    const room = header[MAX_TOKENS] - header[TOKEN_USED];
+    if (room < (rebuilt ? 1 : MIN_BLOCK)) return full("maxTokens", header[MAX_TOKENS]);
     if (!rebuilt && header[USED_SLOTS] >= header[SLOTS] * 0.75) return -1;
-    return this.#place(scope, hash, MIN_BLOCK);
+    return this.#place(scope, hash, Math.min(MIN_BLOCK, room));
   }
   /** Writes a new entry for `scope` with a block of `blockCapacity` tokens; returns its slot. */
   #place(scope, hash, blockCapacity) {
@@ -592,10 +593,12 @@ var TokenTable = class _TokenTable {
   /**
    * Rewrites the table and both arenas with only the live data: expired tokens, scopes left without tokens,
    * deleted slots and abandoned blocks disappear. Runs under the lock, rarely (when something is full).
+   * The scope being taken (at `takingSlot`, or -1) goes last, with room for its new token.
    */
-  #rebuild(now) {
+  #rebuild(now, takingSlot) {
     const table = this.#table;
     const live2 = [];
+    let taking;
     let liveTokens = 0;
     for (let slot = 0; slot < table.length; slot += ENTRY_WORDS) {
       if (table[slot + STATE] !== OCCUPIED) continue;
@@ -603,17 +606,21 @@ var TokenTable = class _TokenTable {
       if (length === 0) continue;
       const keyOffset = table[slot + KEY_OFFSET];
       const start = table[slot + BLOCK_OFFSET] + table[slot + HEAD];
-      live2.push({
+      const entry = {
         hash: table[slot + HASH],
         scope: this.#keys.slice(keyOffset, keyOffset + table[slot + KEY_LENGTH]),
         tokens: this.#tokens.slice(start, start + length)
-      });
+      };
+      if (slot === takingSlot) taking = entry;
+      else live2.push(entry);
       liveTokens += length;
     }
+    if (taking !== void 0) live2.push(taking);
     this.#clear();
-    const roomy = liveTokens * 2 + live2.length * MIN_BLOCK <= this.#header[MAX_TOKENS];
-    for (const { hash, scope, tokens } of live2) {
-      const blockCapacity = roomy ? Math.max(MIN_BLOCK, tokens.length * 2) : tokens.length;
+    const roomy = liveTokens * 2 + (live2.length + 1) * MIN_BLOCK <= this.#header[MAX_TOKENS];
+    for (const entry of live2) {
+      const { hash, scope, tokens } = entry;
+      const blockCapacity = roomy ? Math.max(MIN_BLOCK, tokens.length * 2) : entry === taking ? Math.min(tokens.length + 1, this.#header[MAX_TOKENS] - this.#header[TOKEN_USED]) : tokens.length;
       const slot = this.#place(scope, hash, blockCapacity);
       this.#tokens.set(tokens, table[slot + BLOCK_OFFSET]);
       table[slot + LENGTH] = tokens.length;

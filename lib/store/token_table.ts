@@ -183,7 +183,7 @@ export class TokenTable {
       for (let attempt = 0;; attempt++) {
         const count = this.#tryTake(scope, hash, now + ttlMs, now, attempt > 0);
         if (count > 0) return count;
-        this.#rebuild(now);
+        this.#rebuild(now, this.#find(scope, hash));
       }
     } finally {
       this.#unlock();
@@ -290,10 +290,12 @@ export class TokenTable {
     if (header[KEY_USED] + scope.length > header[MAX_KEY_UNITS]) {
       return full("maxScopeUnits", header[MAX_KEY_UNITS]);
     }
-    if (header[TOKEN_USED] + MIN_BLOCK > header[MAX_TOKENS]) return full("maxTokens", header[MAX_TOKENS]);
+    // Before a rebuild, keep a whole block's room; after one, any room will do.
+    const room = header[MAX_TOKENS] - header[TOKEN_USED];
+    if (room < (rebuilt ? 1 : MIN_BLOCK)) return full("maxTokens", header[MAX_TOKENS]);
     // Deleted slots lengthen probes: rebuild once they and the scopes fill three quarters of the table.
     if (!rebuilt && header[USED_SLOTS] >= header[SLOTS] * 0.75) return -1;
-    return this.#place(scope, hash, MIN_BLOCK);
+    return this.#place(scope, hash, Math.min(MIN_BLOCK, room));
   }
 
   /** Writes a new entry for `scope` with a block of `blockCapacity` tokens; returns its slot. */
@@ -361,10 +363,12 @@ export class TokenTable {
   /**
    * Rewrites the table and both arenas with only the live data: expired tokens, scopes left without tokens,
    * deleted slots and abandoned blocks disappear. Runs under the lock, rarely (when something is full).
+   * The scope being taken (at `takingSlot`, or -1) goes last, with room for its new token.
    */
-  #rebuild(now: number): void {
+  #rebuild(now: number, takingSlot: number): void {
     const table = this.#table;
     const live: { hash: number; scope: Uint16Array; tokens: Float64Array }[] = [];
+    let taking: (typeof live)[number] | undefined;
     let liveTokens = 0;
     for (let slot = 0; slot < table.length; slot += ENTRY_WORDS) {
       if (table[slot + STATE] !== OCCUPIED) continue;
@@ -372,18 +376,27 @@ export class TokenTable {
       if (length === 0) continue;
       const keyOffset = table[slot + KEY_OFFSET];
       const start = table[slot + BLOCK_OFFSET] + table[slot + HEAD];
-      live.push({
+      const entry = {
         hash: table[slot + HASH],
         scope: this.#keys.slice(keyOffset, keyOffset + table[slot + KEY_LENGTH]),
         tokens: this.#tokens.slice(start, start + length),
-      });
+      };
+      if (slot === takingSlot) taking = entry;
+      else live.push(entry);
       liveTokens += length;
     }
+    if (taking !== undefined) live.push(taking);
     this.#clear();
-    // Blocks get room to grow when it fits; otherwise exactly their live tokens.
-    const roomy = liveTokens * 2 + live.length * MIN_BLOCK <= this.#header[MAX_TOKENS];
-    for (const { hash, scope, tokens } of live) {
-      const blockCapacity = roomy ? Math.max(MIN_BLOCK, tokens.length * 2) : tokens.length;
+    // Blocks get room to double (keeping a block free for a new scope) when that fits, else just their
+    // tokens, so that what is left goes to the scope being taken or a new one.
+    const roomy = liveTokens * 2 + (live.length + 1) * MIN_BLOCK <= this.#header[MAX_TOKENS];
+    for (const entry of live) {
+      const { hash, scope, tokens } = entry;
+      const blockCapacity = roomy
+        ? Math.max(MIN_BLOCK, tokens.length * 2)
+        : entry === taking
+        ? Math.min(tokens.length + 1, this.#header[MAX_TOKENS] - this.#header[TOKEN_USED])
+        : tokens.length;
       const slot = this.#place(scope, hash, blockCapacity);
       this.#tokens.set(tokens, table[slot + BLOCK_OFFSET]);
       table[slot + LENGTH] = tokens.length;
