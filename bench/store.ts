@@ -5,8 +5,12 @@
  *
  * - host: the store called directly from TypeScript;
  * - plugin: an AssemblyScript plugin calling `store.takeToken` in a loop, through the worker pool and the
- *   `Store` trait. A call's latency is the time between consecutive arrivals of its calls on the main
- *   thread: the store's work plus both thread crossings plus one loop iteration in the plugin.
+ *   `Store` trait. For stores called on the main thread, a call's latency is the time between consecutive
+ *   arrivals of its calls on the main thread: the store's work plus both thread crossings plus one loop
+ *   iteration in the plugin. The memory store is measured both ways: through that host call (a wrapper
+ *   hides it from the trait) and on its shared table inside the worker, where no call reaches the main
+ *   thread: there, each sample is the mean of a run of {@linkcode RUN_CALLS} calls timed from the main thread
+ *   (pool dispatch included), so its p99 is the p99 of run means, not of single calls.
  *
  * The calls spread over 1,000 scopes with a 300 s ttl, like failed logins of 1,000 users: each scope ends
  * with 10 live tokens.
@@ -27,6 +31,8 @@ const SCOPES = 1_000;
 const TTL_SECONDS = 300;
 /** Calls before measuring, so JIT compilation and connection set-up are not counted. */
 const WARM_UP = 500;
+/** Calls per timed run when calls never reach the main thread. */
+const RUN_CALLS = 100;
 
 /** Targets from the issue, in microseconds, for calls from a plugin. */
 const TARGET_US: Record<string, number> = { memory: 25, kv: 1000, redis: 1000 };
@@ -50,6 +56,7 @@ interface Percentiles {
 
 interface Row {
   backend: string;
+  path: string;
   host: Percentiles;
   plugin: Percentiles;
 }
@@ -72,8 +79,12 @@ export async function run(): Promise<string> {
     const rows: Row[] = [];
     for (const [backend, spec] of Object.entries(specs)) {
       const host = await withStore(spec("host"), measureFromHost);
+      if (backend === "memory") {
+        const plugin = await withStore(spec("plugin"), (store) => measureInWorker(store, binary));
+        rows.push({ backend, path: "in the worker (shared table)", host, plugin });
+      }
       const plugin = await withStore(spec("plugin"), (store) => measureFromPlugin(store, binary));
-      rows.push({ backend, host, plugin });
+      rows.push({ backend, path: "host call to the main thread", host, plugin });
     }
     return format(rows);
   } finally {
@@ -102,6 +113,36 @@ async function measureFromHost(store: TokenStore): Promise<Percentiles> {
   return percentiles(samples);
 }
 
+function startPool(store: TokenStore, plugin: Uint8Array) {
+  return ExecutionContextPool.create({
+    plugin,
+    traits: [
+      new AssemblyScriptEnv(),
+      new Store(store),
+      new PluginExports({ takeTokens: { params: ["i32", "i32", "i32"], result: "i32" } } as const),
+    ] as const,
+    timeout: 300_000,
+  });
+}
+
+/** The memory store used directly by the workers: runs of calls timed from the main thread. */
+async function measureInWorker(store: TokenStore, plugin: Uint8Array): Promise<Percentiles> {
+  const pool = await startPool(store, plugin);
+  const samples = new Float64Array(CALLS / RUN_CALLS);
+  try {
+    await pool.execute("takeTokens", WARM_UP, SCOPES, TTL_SECONDS);
+    for (let i = 0; i < samples.length; i++) {
+      const start = performance.now();
+      await pool.execute("takeTokens", RUN_CALLS, SCOPES, TTL_SECONDS);
+      samples[i] = (performance.now() - start) * 1000 / RUN_CALLS;
+    }
+  } finally {
+    await pool.close();
+  }
+  return percentiles(samples);
+}
+
+/** A store called on the main thread: the time between consecutive arrivals of the plugin's calls. */
 async function measureFromPlugin(store: TokenStore, plugin: Uint8Array): Promise<Percentiles> {
   const arrivals: number[] = [];
   const timed: TokenStore = {
@@ -112,15 +153,7 @@ async function measureFromPlugin(store: TokenStore, plugin: Uint8Array): Promise
     releaseTokens: (scope) => store.releaseTokens(scope),
     close: () => store.close(),
   };
-  const pool = await ExecutionContextPool.create({
-    plugin,
-    traits: [
-      new AssemblyScriptEnv(),
-      new Store(timed),
-      new PluginExports({ takeTokens: { params: ["i32", "i32", "i32"], result: "i32" } } as const),
-    ] as const,
-    timeout: 300_000,
-  });
+  const pool = await startPool(timed, plugin);
   try {
     await pool.execute("takeTokens", WARM_UP, SCOPES, TTL_SECONDS);
     arrivals.length = 0;
@@ -144,15 +177,18 @@ function format(rows: Row[]): string {
   const lines = [
     `takeToken latency in microseconds, ${CALLS} sequential calls over ${SCOPES} scopes`,
     "",
-    "| backend | host p50 | host p99 | plugin p50 | plugin p99 | plugin / host (p50) | target (plugin) | met |",
-    "|---|---:|---:|---:|---:|---:|---:|---|",
-    ...rows.map(({ backend, host, plugin }) => {
+    "| backend | plugin's call runs | host p50 | host p99 | plugin p50 | plugin p99 | plugin / host (p50) | target (plugin) | met |",
+    "|---|---|---:|---:|---:|---:|---:|---:|---|",
+    ...rows.map(({ backend, path, host, plugin }) => {
       const target = TARGET_US[backend];
       const met = plugin.p99 < target ? "p50 and p99" : plugin.p50 < target ? "p50 only" : "no";
-      return `| ${backend} | ${us(host.p50)} | ${us(host.p99)} | ${us(plugin.p50)} | ${us(plugin.p99)} | ${
-        (plugin.p50 / host.p50).toFixed(1)
-      }x | < ${target} | ${met} |`;
+      return `| ${backend} | ${path} | ${us(host.p50)} | ${us(host.p99)} | ${us(plugin.p50)} | ${
+        us(plugin.p99)
+      } | ${(plugin.p50 / host.p50).toFixed(1)}x | < ${target} | ${met} |`;
     }),
+    "",
+    `In the worker, each sample is the mean of a run of ${RUN_CALLS} calls (pool dispatch included); the`,
+    "other plugin rows time single calls by their arrivals on the main thread.",
   ];
   return lines.join("\n");
 }
