@@ -48,7 +48,13 @@ export { VERSION } from "./lib/version.ts";
 export * from "./lib/pipeline/mod.ts";
 export type { TokenStore } from "./lib/store/types.ts";
 export { MAX_TTL_SECONDS, TokenStoreArgumentError } from "./lib/store/validate.ts";
-export { MemoryTokenStore, type MemoryTokenStoreOptions } from "./lib/store/memory.ts";
+export {
+  DEFAULT_MEMORY_STORE_CAPACITY,
+  MemoryTokenStore,
+  type MemoryTokenStoreOptions,
+  TokenTableFullError,
+} from "./lib/store/memory.ts";
+export type { TokenTableCapacity } from "./lib/store/token_table.ts";
 export { KvTokenStore, type KvTokenStoreOptions } from "./lib/store/kv.ts";
 export { RedisTokenStore, type RedisTokenStoreOptions } from "./lib/store/redis.ts";
 export {
