@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import type protobuf from "protobufjs";
 import { bundledCodec } from "../lib/proto/codec.ts";
 import { bundledSchema } from "../lib/proto/schema.ts";
+import { formatRfc3339, parseRfc3339 } from "../lib/proto/timestamp.ts";
 import { TeleportJsonCodec, TeleportJsonError } from "../lib/teleport_json/codec.ts";
 import { decodePlain, fixtureCodec, goTime } from "./teleport_json_support.ts";
 
@@ -339,5 +340,47 @@ Deno.test("wrapField: the event also comes as the only field of an enclosing mes
     assert.deepEqual([...wrapped.bytes], [...plain.bytes]);
     assert.deepEqual([...(wrapped.wrapped ?? [])], [...proto.encodeHandleEventRequest(plain.bytes)]);
     assert.equal(plain.wrapped, undefined);
+  }
+});
+
+Deno.test("times: every form, year, leap day and fraction length reads as parseRfc3339 reads it; invalid ones fall back to Unknown", () => {
+  const timeOf = (text: string) => {
+    const parsed = bundled.toEvent(JSON.stringify({ event: "user.login", time: text }));
+    if (parsed.member !== "UserLogin") return parsed.fallback;
+    const time = (oneOf.toObject(oneOf.decode(parsed.bytes), { longs: String }) as {
+      UserLogin: { Metadata: { Time: { seconds?: string; nanos?: number } } };
+    }).UserLogin.Metadata.Time;
+    return `${time.seconds ?? "0"}/${time.nanos ?? 0}`;
+  };
+  const expected = (text: string) => {
+    const { seconds, nanos } = parseRfc3339(text);
+    return `${seconds}/${nanos}`;
+  };
+  const texts = [
+    "0001-01-01T00:00:00Z",
+    "9999-12-31T23:59:59.999999999Z",
+    "1970-01-01T00:00:00Z",
+    "1969-12-31T23:59:59.5Z",
+    "2000-02-29T12:00:00z",
+    "2024-02-29t01:02:03.1Z",
+    "2020-04-07T18:45:07+02:00",
+    "2020-04-07T18:45:07.123-11:30",
+  ];
+  for (let i = 0; i < 2000; i++) {
+    const seconds = Math.floor(Math.random() * 253402300800) - 62135596800;
+    const digits = i % 10;
+    const nanos = digits === 0 ? 0 : Math.floor(Math.random() * 10 ** digits) * 10 ** (9 - digits);
+    texts.push(formatRfc3339({ seconds, nanos }));
+  }
+  for (const text of texts) assert.equal(timeOf(text), expected(text), text);
+  for (
+    const text of [
+      "2023-02-29T00:00:00Z",
+      "2024-13-01T00:00:00Z",
+      "2024-01-01T24:00:00Z",
+      "0000-01-01T00:00:00Z",
+    ]
+  ) {
+    assert.match(timeOf(text) ?? "", /time: expected an RFC 3339 time/, text);
   }
 });

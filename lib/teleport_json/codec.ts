@@ -9,14 +9,7 @@ import protobuf from "protobufjs";
 import { eventTypeInfo } from "../events/catalog.ts";
 import { bundledSchema } from "../proto/schema.ts";
 import { isJsonObject, jsonEqual, type JsonObject, type JsonValue, parseJsonLossless } from "./json.ts";
-import {
-  ConversionError,
-  diffNodes,
-  encodeMessage,
-  type MessagePlan,
-  PlanCompiler,
-  renderNodes,
-} from "./plan.ts";
+import { ConversionError, diffNodes, type MessagePlan, PlanCompiler, renderNodes } from "./plan.ts";
 import { WireWriter } from "./wire_writer.ts";
 
 /** Thrown for input that cannot be handled at all (not a JSON object) or an unusable plugin result. */
@@ -235,7 +228,7 @@ export class TeleportJsonCodec {
       if (wrapField !== undefined) writer.uint32((wrapField << 3) | 2).fork();
       const start = writer.length;
       writer.uint32(member.tag).fork();
-      encodeMessage(this.#plans.plan(member.type), object, writer, "");
+      this.#plans.plan(member.type).encode(object, writer);
       writer.ldelim();
       if (wrapField === undefined) return { bytes: writer.finish() };
       const length = writer.length - start;

@@ -47,10 +47,12 @@ export interface LeafPlan {
   readonly id: number;
   /** JSON key; `null` when the field never appears in JSON (jsontag `-`, or shadowed under Go's rules). */
   key: string | null;
-  /** Index of the field's value in {@linkcode MessagePlan.slots} order; -1 when it has no key. */
-  slot: number;
+  /** Its wire tag (field number and wire type). */
+  readonly tag: number;
+  /** A singular string or bool field, which {@linkcode compileEncoder} writes inline. */
+  readonly scalar: "string" | "bool" | undefined;
   /** Writes a present, non-null JSON value (tag included; proto3 defaults of singular scalars left out). */
-  readonly write: (writer: WireWriter, value: JsonValue, path: string) => void;
+  readonly write: (writer: WireWriter, value: JsonValue) => void;
   /**
    * Writes the zero value gogoproto gives a non-nullable field when the key is absent (Go's zero time; a
    * message whose own zero value is not empty), if any.
@@ -83,6 +85,9 @@ export interface EmbedPlan {
 /** One entry of a message plan. */
 export type PlanNode = LeafPlan | EmbedPlan;
 
+/** Writes a JSON object as the fields of a message (no tag or length of its own). */
+export type MessageEncoder = (object: JsonObject, writer: WireWriter) => void;
+
 /** The compiled conversion of one message type as a JSON object of its own. */
 export interface MessagePlan {
   /** The planned message type. */
@@ -91,44 +96,67 @@ export interface MessagePlan {
   readonly nodes: readonly PlanNode[];
   /** The same fields in field-number order, the order they are written in (as protobuf encoders do). */
   readonly wireNodes: readonly PlanNode[];
-  /** Slot of each JSON key in the values array {@linkcode encodeMessage} fills (visible leaves only). */
-  readonly slots: ReadonlyMap<string, number>;
+  /** Writes an object of this message's JSON shape; see {@linkcode compileEncoder}. */
+  readonly encode: MessageEncoder;
 }
+
+/** Keys a plain object inherits (`constructor`, `toString`, `__proto__`...): read as own properties only. */
+const INHERITED_KEYS = new Set([...Object.getOwnPropertyNames(Object.prototype), "__proto__"]);
 
 /**
- * Writes `object` as the fields of a message planned by `plan` (no tag or length of its own). The object's keys
- * are read once, in one pass, into slots: cheaper than looking up every field the schema has by name.
+ * Compiles the encoder of a message's fields (`nodes` in field-number order) into one straight-line function:
+ * per visible field, a read of its JSON key (a constant property load, which V8 caches per object shape, instead
+ * of a walk over the object's keys) and a call of the field's own writer; strings and booleans, most of an
+ * audit event, are written inline. Embedded messages are inlined too. The source only holds JSON-quoted keys
+ * and numbers computed from the schema; the writers are passed in as values.
  */
-export function encodeMessage(plan: MessagePlan, object: JsonObject, writer: WireWriter, path: string): void {
-  const slots = plan.slots;
-  const values: (JsonValue | undefined)[] = new Array(slots.size);
-  for (const key in object) {
-    const slot = slots.get(key);
-    if (slot !== undefined) values[slot] = object[key];
-  }
-  writeNodes(plan.wireNodes, values, writer, path);
+export function compileEncoder(nodes: readonly PlanNode[]): MessageEncoder {
+  const writers: unknown[] = [];
+  const ref = (writer: unknown) => `f${writers.push(writer) - 1}`;
+  const lines: string[] = [];
+  let marks = 0;
+  const emit = (nodes: readonly PlanNode[]) => {
+    for (const node of nodes) {
+      if (node.kind === "embed") {
+        // Empty embedded messages are left out, as protobuf encoders (and the plugins' generated code) do.
+        const mark = `m${marks++}`;
+        lines.push(`const ${mark} = w.length;`, `w.uint32(${node.tag}).fork();`);
+        emit(node.wireNodes);
+        lines.push(`w.ldelim();`, `if (w.length === ${mark} + ${node.emptyLength}) w.truncate(${mark});`);
+        continue;
+      }
+      const absent = node.writeAbsent ? `${ref(node.writeAbsent)}(w);` : "";
+      if (node.key === null) {
+        if (absent !== "") lines.push(absent);
+        continue;
+      }
+      const key = JSON.stringify(node.key);
+      lines.push(
+        INHERITED_KEYS.has(node.key)
+          ? `v = Object.hasOwn(o, ${key}) ? own(o, ${key}) : undefined;`
+          : `v = o[${key}];`,
+      );
+      const write = `${ref(node.write)}(w, v);`;
+      const present = `if (v !== undefined && v !== null) ${write}${absent === "" ? "" : ` else ${absent}`}`;
+      if (node.scalar === "string") {
+        lines.push(`if (typeof v === "string") { if (v.length !== 0) w.uint32(${node.tag}).string(v); }`);
+        lines.push(`else ${present}`);
+      } else if (node.scalar === "bool") {
+        lines.push(`if (v === true) w.uint32(${node.tag}).bool(true);`, `else if (v !== false) ${present}`);
+      } else {
+        lines.push(present);
+      }
+    }
+  };
+  emit(nodes);
+  const names = writers.map((_, i) => `f${i}`);
+  const source = `"use strict";\nreturn function encode(o, w) {\nlet v;\n${lines.join("\n")}\n};`;
+  // Each writer is a separate parameter: every call site then sees one function, which V8 can inline.
+  return new Function("own", ...names, source)(ownValue, ...writers) as MessageEncoder;
 }
 
-function writeNodes(
-  nodes: readonly PlanNode[],
-  values: (JsonValue | undefined)[],
-  writer: Writer,
-  path: string,
-) {
-  for (const node of nodes) {
-    if (node.kind === "embed") {
-      // Empty embedded messages are left out, as protobuf encoders (and the plugins' generated code) do.
-      const mark = writer.length;
-      writer.uint32(node.tag).fork();
-      writeNodes(node.wireNodes, values, writer, path);
-      writer.ldelim();
-      if (writer.length === mark + node.emptyLength) writer.truncate(mark);
-      continue;
-    }
-    const value = node.slot < 0 ? undefined : values[node.slot];
-    if (value === undefined || value === null) node.writeAbsent?.(writer);
-    else node.write(writer, value, path);
-  }
+function ownValue(object: JsonObject, key: string): JsonValue | undefined {
+  return Object.getOwnPropertyDescriptor(object, key)?.value;
 }
 
 /** Renders a decoded message planned by `nodes` into `out`, in Go's field order. */
@@ -175,6 +203,11 @@ export function diffNodes(
   }
 }
 
+/** Prefixes the key path of a {@linkcode ConversionError} raised inside the value of `key`. */
+function within(key: string, error: unknown): unknown {
+  return error instanceof ConversionError ? new ConversionError(`${key}.${error.message}`) : error;
+}
+
 /** Strict structural equality of decoded values (a `false` for equivalent values only costs a render). */
 function decodedEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
@@ -203,7 +236,7 @@ interface ValueCodec {
   readonly wireType: number;
   /** Whether repeated values of this type are packed in proto3. */
   readonly packable: boolean;
-  write(writer: Writer, value: JsonValue, path: string, key: string): void;
+  write(writer: Writer, value: JsonValue, key: string): void;
   /** True when a singular field holding this JSON value may be left off the wire (proto3 default). */
   isDefault(value: JsonValue): boolean;
   /** The JSON Go writes for a decoded value; an absent one renders as the zero scalar or `null` (nil pointer). */
@@ -227,8 +260,8 @@ function describe(value: JsonValue): string {
   return `${typeof value} ${JSON.stringify(value)}`;
 }
 
-function fail(path: string, key: string, expected: string, value: JsonValue): never {
-  throw new ConversionError(`${path}${key}: expected ${expected}, got ${describe(value)}`);
+function fail(key: string, expected: string, value: JsonValue): never {
+  throw new ConversionError(`${key}: expected ${expected}, got ${describe(value)}`);
 }
 
 const DECIMAL = /^\s*-?\d+\s*$/;
@@ -237,7 +270,7 @@ const INT32_MIN = -(2 ** 31);
 const UINT32_MAX = 2 ** 32 - 1;
 
 /** A JSON integer (number, numeric string, raw literal) as a safe number or, beyond 2^53, its decimal text. */
-function integerOf(value: JsonValue, path: string, key: string): number | string {
+function integerOf(value: JsonValue, key: string): number | string {
   if (typeof value === "number") {
     if (Number.isInteger(value) && Math.abs(value) < TWO_64) return value;
   } else if (typeof value === "string") {
@@ -249,13 +282,13 @@ function integerOf(value: JsonValue, path: string, key: string): number | string
   } else if (isRawNumber(value)) {
     return value.rawJSON;
   }
-  return fail(path, key, "an integer", value);
+  return fail(key, "an integer", value);
 }
 
-function int32Of(value: JsonValue, path: string, key: string): number {
-  const n = integerOf(value, path, key);
+function int32Of(value: JsonValue, key: string): number {
+  const n = integerOf(value, key);
   if (typeof n === "string" || n < INT32_MIN || n > UINT32_MAX) {
-    return fail(path, key, "a 32-bit integer", value);
+    return fail(key, "a 32-bit integer", value);
   }
   return n;
 }
@@ -282,39 +315,39 @@ function isZeroInteger(value: JsonValue): boolean {
   return value === 0 || value === "0";
 }
 
-function stringOf(value: JsonValue, path: string, key: string): string {
+function stringOf(value: JsonValue, key: string): string {
   if (typeof value === "string") return value;
   if (typeof value === "number") return String(value);
   if (isRawNumber(value)) return value.rawJSON;
-  return fail(path, key, "a string", value);
+  return fail(key, "a string", value);
 }
 
-function numberOf(value: JsonValue, path: string, key: string): number {
+function numberOf(value: JsonValue, key: string): number {
   if (typeof value === "number") return value;
   if (isRawNumber(value)) return Number(value.rawJSON);
   if (typeof value === "string" && value.trim() !== "") {
     const n = Number(value);
     if (!Number.isNaN(n)) return n;
   }
-  return fail(path, key, "a number", value);
+  return fail(key, "a number", value);
 }
 
-function boolOf(value: JsonValue, path: string, key: string): boolean {
+function boolOf(value: JsonValue, key: string): boolean {
   if (typeof value === "boolean") return value;
   if (value === "true") return true;
   if (value === "false") return false;
-  return fail(path, key, "a boolean", value);
+  return fail(key, "a boolean", value);
 }
 
 const base64 = protobuf.util.base64;
 
-function bytesOf(value: JsonValue, path: string, key: string): Uint8Array {
-  if (typeof value !== "string") return fail(path, key, "a base64 string", value);
+function bytesOf(value: JsonValue, key: string): Uint8Array {
+  if (typeof value !== "string") return fail(key, "a base64 string", value);
   const buffer = new Uint8Array(base64.length(value));
   try {
     base64.decode(value, buffer, 0);
   } catch {
-    return fail(path, key, "a base64 string", value);
+    return fail(key, "a base64 string", value);
   }
   return buffer;
 }
@@ -326,7 +359,7 @@ function integerCodec(
   return {
     wireType,
     packable: true,
-    write: (writer, value, path, key) => write(writer, int32Of(value, path, key)),
+    write: (writer, value, key) => write(writer, int32Of(value, key)),
     isDefault: isZeroInteger,
     render: (decoded) => (decoded as number | undefined) ?? 0,
     isEmpty: isZeroNumber,
@@ -341,7 +374,24 @@ function longCodec(
   return {
     wireType,
     packable: true,
-    write: (writer, value, path, key) => write(writer, longBitsOf(integerOf(value, path, key))),
+    write: (writer, value, key) => write(writer, longBitsOf(integerOf(value, key))),
+    isDefault: isZeroInteger,
+    render: renderLong,
+    isEmpty: isZeroNumber,
+    nullItem: 0,
+  };
+}
+
+/** int64 and uint64 (the same varint bits): safe integers, the usual case, are written without a LongBits. */
+function varint64Codec(): ValueCodec {
+  return {
+    wireType: VARINT,
+    packable: true,
+    write(writer, value, key) {
+      const n = integerOf(value, key);
+      if (typeof n === "number") writer.int64Number(n);
+      else writer.int64(longBitsOfDecimal(n));
+    },
     isDefault: isZeroInteger,
     render: renderLong,
     isEmpty: isZeroNumber,
@@ -354,7 +404,7 @@ const SCALARS: Readonly<Record<string, ValueCodec>> = {
   string: {
     wireType: DELIMITED,
     packable: false,
-    write: (writer, value, path, key) => writer.string(stringOf(value, path, key)),
+    write: (writer, value, key) => writer.string(stringOf(value, key)),
     isDefault: (value) => value === "",
     render: (decoded) => (decoded as string | undefined) ?? "",
     isEmpty: (decoded) => decoded === undefined || decoded === null || decoded === "",
@@ -363,7 +413,7 @@ const SCALARS: Readonly<Record<string, ValueCodec>> = {
   bool: {
     wireType: VARINT,
     packable: true,
-    write: (writer, value, path, key) => writer.bool(boolOf(value, path, key)),
+    write: (writer, value, key) => writer.bool(boolOf(value, key)),
     isDefault: (value) => value === false || value === "false",
     render: (decoded) => decoded === true,
     isEmpty: (decoded) => decoded !== true,
@@ -372,7 +422,7 @@ const SCALARS: Readonly<Record<string, ValueCodec>> = {
   bytes: {
     wireType: DELIMITED,
     packable: false,
-    write: (writer, value, path, key) => writer.bytes(bytesOf(value, path, key)),
+    write: (writer, value, key) => writer.bytes(bytesOf(value, key)),
     isDefault: (value) => value === "",
     render: (decoded) => {
       const bytes = decoded as Uint8Array | undefined | null;
@@ -384,7 +434,7 @@ const SCALARS: Readonly<Record<string, ValueCodec>> = {
   double: {
     wireType: FIXED64,
     packable: true,
-    write: (writer, value, path, key) => writer.double(numberOf(value, path, key)),
+    write: (writer, value, key) => writer.double(numberOf(value, key)),
     isDefault: (value) => value === 0,
     render: (decoded) => (decoded as number | undefined) ?? 0,
     isEmpty: isZeroNumber,
@@ -393,7 +443,7 @@ const SCALARS: Readonly<Record<string, ValueCodec>> = {
   float: {
     wireType: FIXED32,
     packable: true,
-    write: (writer, value, path, key) => writer.float(numberOf(value, path, key)),
+    write: (writer, value, key) => writer.float(numberOf(value, key)),
     isDefault: (value) => value === 0,
     render: (decoded) => (decoded as number | undefined) ?? 0,
     isEmpty: isZeroNumber,
@@ -404,8 +454,8 @@ const SCALARS: Readonly<Record<string, ValueCodec>> = {
   sint32: integerCodec(VARINT, (writer, n) => writer.sint32(n)),
   fixed32: integerCodec(FIXED32, (writer, n) => writer.fixed32(n)),
   sfixed32: integerCodec(FIXED32, (writer, n) => writer.sfixed32(n)),
-  int64: longCodec(VARINT, (writer, bits) => writer.int64(bits)),
-  uint64: longCodec(VARINT, (writer, bits) => writer.int64(bits)),
+  int64: varint64Codec(),
+  uint64: varint64Codec(),
   sint64: longCodec(VARINT, (writer, bits) => writer.sint64(bits)),
   fixed64: longCodec(FIXED64, (writer, bits) => writer.fixed64(bits)),
   sfixed64: longCodec(
@@ -418,11 +468,11 @@ function enumCodec(type: protobuf.Enum): ValueCodec {
   return {
     wireType: VARINT,
     packable: true,
-    write(writer, value, path, key) {
+    write(writer, value, key) {
       if (typeof value === "string" && Object.hasOwn(type.values, value)) {
         writer.int32(type.values[value]);
       } else {
-        writer.int32(int32Of(value, path, `${key} (enum ${type.name})`));
+        writer.int32(int32Of(value, `${key} (enum ${type.name})`));
       }
     },
     isDefault: (value) => isZeroInteger(value) || (typeof value === "string" && type.values[value] === 0),
@@ -533,8 +583,8 @@ function messageCodec(
 const nothing = () => {};
 
 const STRUCT_CODEC = messageCodec(
-  (writer, value, path, key) => {
-    if (!isJsonObject(value)) fail(path, key, "an object", value);
+  (writer, value, key) => {
+    if (!isJsonObject(value)) fail(key, "an object", value);
     writer.fork();
     writeStructBody(writer, value);
     writer.ldelim();
@@ -556,8 +606,8 @@ const VALUE_CODEC = messageCodec(
 );
 
 const LIST_VALUE_CODEC = messageCodec(
-  (writer, value, path, key) => {
-    if (!Array.isArray(value)) fail(path, key, "an array", value);
+  (writer, value, key) => {
+    if (!Array.isArray(value)) fail(key, "an array", value);
     writer.fork();
     writeListBody(writer, value);
     writer.ldelim();
@@ -572,23 +622,93 @@ const TIMESTAMP_NANOS_TAG = (2 << 3) | VARINT;
 const ZERO_TIME_BITS = longBitsOfNumber(Number(ZERO_TIME_SECONDS));
 const GO_ZERO_TIME = formatRfc3339({ seconds: ZERO_TIME_SECONDS, nanos: 0 });
 
-function timeOf(value: JsonValue, path: string, key: string): Timestamp {
+/** A time as whole seconds since the epoch (safe integers: years 1-9999) and nanoseconds. */
+interface Time {
+  seconds: number;
+  nanos: number;
+}
+
+function timeOf(value: JsonValue, key: string): Time {
   if (typeof value === "string") {
+    const utc = parseUtcTime(value);
+    if (utc !== undefined) return utc;
+    let parsed: Timestamp | undefined;
     try {
-      return parseRfc3339(value);
+      parsed = parseRfc3339(value);
     } catch {
       // Reported below with the key.
     }
+    if (parsed !== undefined) return { seconds: Number(parsed.seconds), nanos: parsed.nanos };
   }
-  return fail(path, key, "an RFC 3339 time", value);
+  return fail(key, "an RFC 3339 time", value);
+}
+
+const SECONDS_PER_DAY = 86_400;
+const NANOS_SCALE = [1e8, 1e7, 1e6, 1e5, 1e4, 1e3, 100, 10, 1];
+
+/** The value of `count` ASCII digits of `text` from `at`, or -1 when one is not a digit. */
+function digitsAt(text: string, at: number, count: number): number {
+  let value = 0;
+  for (let i = at; i < at + count; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+/** Days from 1970-01-01 to a proleptic Gregorian date. */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month !== 2) return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+}
+
+/**
+ * The form Teleport writes (`2024-02-23T18:56:57.648137154Z`: UTC, 0-9 fraction digits) read without a regex,
+ * the converter's most common value; `undefined` for anything else, which {@linkcode parseRfc3339} then parses
+ * or rejects.
+ */
+function parseUtcTime(text: string): Time | undefined {
+  const length = text.length;
+  if (length < 20 || length === 21 || length > 30 || (text.charCodeAt(length - 1) | 32) !== 122) {
+    return undefined;
+  }
+  if (
+    text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || (text.charCodeAt(10) | 32) !== 116 ||
+    text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58 || (length > 20 && text.charCodeAt(19) !== 46)
+  ) {
+    return undefined;
+  }
+  const year = digitsAt(text, 0, 4), month = digitsAt(text, 5, 2), day = digitsAt(text, 8, 2);
+  const hour = digitsAt(text, 11, 2), minute = digitsAt(text, 14, 2), second = digitsAt(text, 17, 2);
+  const fraction = length > 20 ? digitsAt(text, 20, length - 21) : 0;
+  if (
+    year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour < 0 ||
+    hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || fraction < 0
+  ) {
+    return undefined;
+  }
+  return {
+    seconds: daysFromCivil(year, month, day) * SECONDS_PER_DAY + hour * 3600 + minute * 60 + second,
+    nanos: length > 20 ? fraction * NANOS_SCALE[length - 22] : 0,
+  };
 }
 
 /** `google.protobuf.Timestamp` with `stdtime`: RFC 3339 text; the non-nullable zero is Go's zero time. */
 const TIME_CODEC = messageCodec(
-  (writer, value, path, key) => {
-    const { seconds, nanos } = timeOf(value, path, key);
+  (writer, value, key) => {
+    const { seconds, nanos } = timeOf(value, key);
     writer.fork();
-    if (seconds !== 0n) writer.uint32(TIMESTAMP_SECONDS_TAG).int64(longBitsOfNumber(Number(seconds)));
+    if (seconds !== 0) writer.uint32(TIMESTAMP_SECONDS_TAG).int64Number(seconds);
     if (nanos !== 0) writer.uint32(TIMESTAMP_NANOS_TAG).int32(nanos);
     writer.ldelim();
   },
@@ -625,8 +745,8 @@ function traitsCodec(type: protobuf.Type): ValueCodec {
   return {
     wireType: DELIMITED,
     packable: false,
-    write(writer, value, path, key) {
-      if (!isJsonObject(value)) return fail(path, key, "an object of string lists", value);
+    write(writer, value, key) {
+      if (!isJsonObject(value)) return fail(key, "an object of string lists", value);
       writer.fork();
       for (const entry in value) {
         const list = value[entry];
@@ -634,11 +754,11 @@ function traitsCodec(type: protobuf.Type): ValueCodec {
         if (Array.isArray(list)) {
           for (const item of list) {
             writer.uint32(listTag).string(
-              typeof item === "string" ? item : item === null ? "" : stringOf(item, `${path}${key}.`, entry),
+              typeof item === "string" ? item : item === null ? "" : stringOf(item, `${key}.${entry}`),
             );
           }
         } else if (list !== null) {
-          fail(`${path}${key}.`, entry, "a list of strings", list);
+          fail(`${key}.${entry}`, "a list of strings", list);
         }
         writer.ldelim().ldelim();
       }
@@ -665,9 +785,9 @@ function traitsCodec(type: protobuf.Type): ValueCodec {
 function wrapperCodec(inner: ValueCodec, innerField: protobuf.Field): ValueCodec {
   const innerTag = (innerField.id << 3) | inner.wireType;
   return messageCodec(
-    (writer, value, path, key) => {
+    (writer, value, key) => {
       writer.fork();
-      if (!inner.isDefault(value)) inner.write(writer.uint32(innerTag), value, path, key);
+      if (!inner.isDefault(value)) inner.write(writer.uint32(innerTag), value, key);
       writer.ldelim();
     },
     (decoded) => inner.render(decoded[innerField.name]),
@@ -714,6 +834,10 @@ const WRAPPER_TYPES = new Set([
 
 type Candidate = { leaf: LeafPlan; depth: number };
 
+function notCompiledYet(): never {
+  throw new Error("a message plan's encoder was used while the plan was being compiled");
+}
+
 /**
  * Compiles and caches {@linkcode MessagePlan}s for the message types of one schema. Plans are built on first use
  * and kept for the life of the compiler (one per codec), so the hot path never looks at descriptors.
@@ -727,19 +851,21 @@ export class PlanCompiler {
     if (plan === undefined) {
       const nodes: PlanNode[] = [];
       const wireNodes: PlanNode[] = [];
-      const slots = new Map<string, number>();
-      plan = { type, nodes, wireNodes, slots };
-      // Registered before compiling so that self-referencing types resolve to this (still filling) plan.
+      const filling: { -readonly [K in keyof MessagePlan]: MessagePlan[K] } = {
+        type,
+        nodes,
+        wireNodes,
+        encode: notCompiledYet,
+      };
+      plan = filling;
+      // Registered before compiling so that self-referencing types resolve to this (still filling) plan; its
+      // encoder is only called once every plan is complete.
       this.#plans.set(type, plan);
       const candidates: Candidate[] = [];
       nodes.push(...this.#compileNodes(type, 0, candidates, new Set([type])));
       wireNodes.push(...byFieldNumber(nodes));
       applyGoVisibility(candidates);
-      for (const { leaf } of candidates) {
-        if (leaf.key === null) continue;
-        leaf.slot = slots.size;
-        slots.set(leaf.key, leaf.slot);
-      }
+      filling.encode = compileEncoder(wireNodes);
     }
     return plan;
   }
@@ -811,17 +937,24 @@ export class PlanCompiler {
       name: field.name,
       id: field.id,
       key,
-      slot: -1,
+      tag,
+      scalar: zero
+        ? undefined
+        : codec === SCALARS.string
+        ? "string"
+        : codec === SCALARS.bool
+        ? "bool"
+        : undefined,
       write: zero
-        ? (writer, value, path) => {
+        ? (writer, value) => {
           // An empty non-nullable message is left out when that reads back the same (its zero value is empty
           // too); an empty Timestamp is 1970-01-01, not Go's zero time, so it stays.
           const mark = writer.length;
-          codec.write(writer.uint32(tag), value, path, keyName);
+          codec.write(writer.uint32(tag), value, keyName);
           if (writer.length === mark + emptyLength && zeroIsEmpty()) writer.truncate(mark);
         }
-        : (writer, value, path) => {
-          if (!codec.isDefault(value)) codec.write(writer.uint32(tag), value, path, keyName);
+        : (writer, value) => {
+          if (!codec.isDefault(value)) codec.write(writer.uint32(tag), value, keyName);
         },
       writeAbsent: zero && writeZero,
       render(decoded) {
@@ -848,15 +981,20 @@ export class PlanCompiler {
       name: field.name,
       id: field.id,
       key,
-      slot: -1,
-      write(writer, value, path) {
-        if (!isJsonObject(value)) return fail(path, keyName, "an object", value);
+      tag: entryTag,
+      scalar: undefined,
+      write(writer, value) {
+        if (!isJsonObject(value)) return fail(keyName, "an object", value);
         for (const entryKey in value) {
           const entryValue = value[entryKey];
           writer.uint32(entryTag).fork();
-          keyCodec.write(writer.uint32(keyTag), entryKey, path, keyName);
+          keyCodec.write(writer.uint32(keyTag), entryKey, keyName);
           if (entryValue !== null) {
-            valueCodec.write(writer.uint32(valueTag), entryValue, `${path}${keyName}.`, entryKey);
+            try {
+              valueCodec.write(writer.uint32(valueTag), entryValue, entryKey);
+            } catch (e) {
+              throw within(keyName, e);
+            }
           }
           writer.ldelim();
         }
@@ -908,14 +1046,18 @@ export class PlanCompiler {
     let plan: MessagePlan | undefined;
     const planOf = () => plan ??= this.plan(type);
     return messageCodec(
-      (writer, value, path, key) => {
-        if (!isJsonObject(value)) return fail(path, key, "an object", value);
+      (writer, value, key) => {
+        if (!isJsonObject(value)) return fail(key, "an object", value);
         writer.fork();
-        encodeMessage(planOf(), value, writer, `${path}${key}.`);
+        try {
+          planOf().encode(value, writer);
+        } catch (e) {
+          throw within(key, e);
+        }
         writer.ldelim();
       },
       (decoded) => renderNodes(planOf().nodes, decoded, {}),
-      (writer) => encodeMessage(planOf(), EMPTY as JsonObject, writer, ""),
+      (writer) => planOf().encode(EMPTY as JsonObject, writer),
       () => renderNodes(planOf().nodes, EMPTY, {}),
     );
   }
@@ -936,20 +1078,21 @@ function compileRepeated(
     name: field.name,
     id: field.id,
     key,
-    slot: -1,
-    write(writer, value, path) {
-      if (!Array.isArray(value)) return fail(path, keyName, "an array", value);
+    tag,
+    scalar: undefined,
+    write(writer, value) {
+      if (!Array.isArray(value)) return fail(keyName, "an array", value);
       if (value.length === 0) return;
       if (packed) {
         writer.uint32(tag).fork();
-        for (const item of value) codec.write(writer, item ?? codec.nullItem, path, keyName);
+        for (const item of value) codec.write(writer, item ?? codec.nullItem, keyName);
         writer.ldelim();
         return;
       }
       for (const item of value) {
         // Go decodes a null item as the element's zero value, which the wire must still count.
         if (item === null && zero) zero.write(writer.uint32(tag));
-        else codec.write(writer.uint32(tag), item ?? codec.nullItem, path, keyName);
+        else codec.write(writer.uint32(tag), item ?? codec.nullItem, keyName);
       }
     },
     writeAbsent: undefined,

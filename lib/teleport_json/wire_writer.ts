@@ -133,6 +133,23 @@ export class WireWriter {
     return this.#varint64(bits.low >>> 0, bits.high >>> 0);
   }
 
+  /** A varint of a safe integer as int64 (negative values in two's complement), without a {@linkcode LongBits}. */
+  int64Number(value: number): this {
+    const negative = value < 0;
+    const magnitude = negative ? -value : value;
+    let low = magnitude >>> 0;
+    let high = Math.floor(magnitude / TWO_32) >>> 0;
+    if (negative) {
+      high = ~high >>> 0;
+      low = ~low >>> 0;
+      if (++low > 0xffffffff) {
+        low = 0;
+        high = (high + 1) >>> 0;
+      }
+    }
+    return this.#varint64(low, high);
+  }
+
   /** A zigzag varint of signed 64-bit bits. */
   sint64(bits: LongBits): this {
     const mask = bits.high >> 31;
