@@ -313,7 +313,8 @@ var SLOT_COMPLETED = 1;
 var SLOT_CHANNEL_STATE = 2;
 var SLOT_CHANNEL_STATUS = 3;
 var SLOT_TERMINATED = 4;
-var SLOT_COUNT = 5;
+var SLOT_OUTPUT_BYTES = 5;
+var SLOT_COUNT = 6;
 var STARTED_AT_OFFSET = 24;
 var CHANNEL_WAITING = 0;
 var RESULT_OK = 0;
@@ -795,6 +796,9 @@ var startedAt;
 var outputs;
 var output;
 var channelWriter;
+var input = new ArrayBuffer(64 * 1024, {
+  maxByteLength: MAX_SHARED_BYTES
+});
 var live;
 function interop() {
   if (live === void 0) {
@@ -961,13 +965,19 @@ function callOnce(exportName, signature, raw, args) {
 function terminated() {
   return Atomics.load(control, SLOT_TERMINATED) !== 0;
 }
-function runBatch({ exportName, count, input, output: outputIndex }) {
+function receiveInput(length) {
+  if (input.byteLength < length) input.resize(length);
+  new Uint8Array(input, 0, length).set(new Uint8Array(setup.input, 0, length));
+  return input;
+}
+function runBatch({ exportName, count, inputBytes, output: outputIndex }) {
   const signature = setup.exports[exportName];
   output = outputs[outputIndex];
-  const reader = new ValueReader(input);
+  const reader = new ValueReader(receiveInput(inputBytes));
   const raw = new Array(signature.params.length);
   const args = new Array(signature.params.length);
   output.offset = 0;
+  Atomics.store(control, SLOT_OUTPUT_BYTES, 0);
   Atomics.store(control, SLOT_COMPLETED, 0);
   for (let index = 0; index < count; index++) {
     if (terminated()) return;
@@ -982,6 +992,7 @@ function runBatch({ exportName, count, input, output: outputIndex }) {
       output.string(JSON.stringify(describeFailure(error)));
       instantiate();
     }
+    Atomics.store(control, SLOT_OUTPUT_BYTES, output.offset);
     Atomics.store(control, SLOT_COMPLETED, index + 1);
   }
   Atomics.store(control, SLOT_IN_FLIGHT, -1);

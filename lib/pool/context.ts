@@ -31,6 +31,7 @@ import {
   SLOT_COMPLETED,
   SLOT_COUNT,
   SLOT_IN_FLIGHT,
+  SLOT_OUTPUT_BYTES,
   SLOT_TERMINATED,
   STARTED_AT_OFFSET,
   type WorkerMessage,
@@ -91,6 +92,8 @@ export class ExecutionContext {
   /** The output the current job writes to; jobs alternate between the two. */
   #output: 0 | 1 = 0;
   readonly #channel = growableShared(64 * 1024, MAX_SHARED_BYTES);
+  /** The current job's encoded arguments. */
+  readonly #input = growableShared(64 * 1024, MAX_SHARED_BYTES);
   /** Errors thrown by main-thread host functions during the current job, by the id sent to the worker. */
   readonly #hostErrors = new Map<number, unknown>();
   #nextErrorId = 0;
@@ -128,6 +131,7 @@ export class ExecutionContext {
       control: this.#control,
       outputs: this.#outputs,
       channel: this.#channel,
+      input: this.#input,
     };
     this.#worker.postMessage(init);
   }
@@ -141,16 +145,21 @@ export class ExecutionContext {
   run(job: Job): void {
     if (!this.#alive || this.#job !== undefined) throw new Error(`instance ${this.id} cannot take a job now`);
     const input = job.input ?? encodeJob(job, this.#settings.buffers);
+    if (this.#input.byteLength < input.byteLength) this.#input.grow(input.byteLength);
+    new Uint8Array(this.#input, 0, input.byteLength).set(input);
+    this.#settings.buffers.give(input.buffer);
+    job.input = undefined;
     this.#job = job;
     this.#output = this.#output === 0 ? 1 : 0;
     Atomics.store(this.#slots, SLOT_COMPLETED, 0);
+    Atomics.store(this.#slots, SLOT_OUTPUT_BYTES, 0);
     Atomics.store(this.#slots, SLOT_IN_FLIGHT, -1);
     this.#dispatchedAt = now();
     const message: BatchMessage = {
       type: "batch",
       exportName: job.batch.exportName,
       count: job.count,
-      input,
+      inputBytes: input.byteLength,
       output: this.#output,
     };
     this.#worker.postMessage(message);
@@ -163,7 +172,8 @@ export class ExecutionContext {
     const job = this.#job;
     this.#stop();
     if (job !== undefined && reason !== undefined) {
-      this.#collect(job, Atomics.load(this.#slots, SLOT_COMPLETED), this.#output);
+      const completed = Atomics.load(this.#slots, SLOT_COMPLETED);
+      this.#collect(job, completed, Atomics.load(this.#slots, SLOT_OUTPUT_BYTES), this.#output);
       for (let i = job.start; i < job.start + job.count; i++) {
         job.batch.settle(i, { ok: false, error: reason });
       }
@@ -236,7 +246,7 @@ export class ExecutionContext {
     const inFlight = Atomics.load(this.#slots, SLOT_IN_FLIGHT);
     this.#stop();
     if (job === undefined) return this.#events.lost(this, undefined);
-    this.#collect(job, completed, this.#output);
+    this.#collect(job, completed, Atomics.load(this.#slots, SLOT_OUTPUT_BYTES), this.#output);
     const failed = inFlight >= 0 ? inFlight : completed;
     if (failed < job.count) job.batch.settle(job.start + failed, { ok: false, error });
     const next = failed + 1;
@@ -246,18 +256,27 @@ export class ExecutionContext {
     this.#events.lost(this, leftover);
   }
 
-  /** Reads the first `completed` results of the job from shared memory into its batch. */
-  #collect(job: Job, completed: number, output: 0 | 1): void {
-    const reader = new ValueReader(this.#outputs[output]);
+  /**
+   * Reads the first `completed` results of the job from shared memory into its batch. The worker stores
+   * the results' byte `length` before their count, so reading the count first and the length second covers
+   * them all. They are copied out in one piece and each `bytes` result is a view of that copy: one
+   * allocation per job instead of one per result.
+   */
+  #collect(job: Job, completed: number, length: number, output: 0 | 1): void {
+    if (completed === 0) return;
+    const copy = new Uint8Array(length);
+    copy.set(new Uint8Array(this.#outputs[output], 0, length));
+    const reader = new ValueReader(copy.buffer);
     const { batch } = job;
+    const type = batch.signature.result;
     for (let i = 0; i < completed; i++) {
       const status = reader.u32();
-      const result: CallResult<unknown> = status === RESULT_OK
-        ? { ok: true, value: reader.value(batch.signature.result) }
-        : {
+      const result: CallResult<unknown> = status !== RESULT_OK
+        ? {
           ok: false,
           error: this.#failure(batch, JSON.parse(decodeUtf16(reader.rawBytes())) as CallFailure),
-        };
+        }
+        : { ok: true, value: type === "bytes" ? reader.rawBytes() : reader.value(type) };
       batch.settle(job.start + i, result);
     }
   }
@@ -305,12 +324,13 @@ export class ExecutionContext {
       case "batch-done": {
         const job = this.#job!;
         const output = this.#output;
+        // Read before the next job is dispatched: it resets the slot.
+        const length = Atomics.load(this.#slots, SLOT_OUTPUT_BYTES);
         clearTimeout(this.#timer);
         this.#job = undefined;
         // Hand the worker its next job first, then read this one's results from the other output.
         this.#events.idle(this);
-        this.#collect(job, job.count, output);
-        this.#settings.buffers.give(job.input!);
+        this.#collect(job, job.count, length, output);
         return;
       }
     }

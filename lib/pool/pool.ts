@@ -235,7 +235,7 @@ export class ExecutionContextPool<E extends ExportDeclarations> {
           const at = this.#queue.indexOf(job);
           if (at < 0) continue;
           this.#queue.splice(at, 1);
-          if (job.input !== undefined) this.#settings.buffers.give(job.input);
+          if (job.input !== undefined) this.#settings.buffers.give(job.input.buffer);
           for (let i = job.start; i < job.start + job.count; i++) {
             batch.settle(i, { ok: false, error: signal.reason });
           }

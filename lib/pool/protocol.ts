@@ -8,8 +8,9 @@
  * and progress live in shared memory, the main thread still has every finished result after it terminates a
  * hung worker, and resubmits only the calls that never started.
  *
- * A batch's arguments travel in one shared buffer too (see `InputBuffers`), named in the `batch` message:
- * one buffer in, one out, with no copy on either side beyond encoding and decoding.
+ * A job's arguments are copied, in one piece, into the worker's shared `input` buffer before the `batch`
+ * message, which then carries only numbers: one buffer in, one out, and no buffer in any message after
+ * `init` (posting a `SharedArrayBuffer` costs far more than posting a few numbers).
  *
  * @module
  */
@@ -26,8 +27,14 @@ export const SLOT_CHANNEL_STATE = 2;
 export const SLOT_CHANNEL_STATUS = 3;
 /** Int32 slot: set to 1 by the main thread when it terminates the worker; the worker then stops at once. */
 export const SLOT_TERMINATED = 4;
+/**
+ * Int32 slot: bytes of `output` holding finished results, stored before {@linkcode SLOT_COMPLETED} so that
+ * whoever reads the count first finds at least that many results' bytes (the main thread copies them out at
+ * once instead of one allocation per result).
+ */
+export const SLOT_OUTPUT_BYTES = 5;
 /** Number of Int32 slots. */
-export const SLOT_COUNT = 5;
+export const SLOT_COUNT = 6;
 /** Byte offset of the Float64 holding the epoch time (ms) when the call in flight started. */
 export const STARTED_AT_OFFSET = 24;
 /** Size of the control block in bytes. */
@@ -67,14 +74,16 @@ export interface InitMessage {
   readonly control: SharedArrayBuffer;
   readonly outputs: readonly [SharedArrayBuffer, SharedArrayBuffer];
   readonly channel: SharedArrayBuffer;
+  /** Where each job's encoded arguments are placed before its `batch` message. */
+  readonly input: SharedArrayBuffer;
 }
 
-/** Main to worker: run `count` calls of `exportName` with arguments encoded in `input`. */
+/** Main to worker: run `count` calls of `exportName` with arguments encoded in the first `inputBytes` of `input`. */
 export interface BatchMessage {
   readonly type: "batch";
   readonly exportName: string;
   readonly count: number;
-  readonly input: SharedArrayBuffer;
+  readonly inputBytes: number;
   /** Which of the two `outputs` receives the results. */
   readonly output: 0 | 1;
 }
