@@ -94,3 +94,17 @@ Deno.test("WireWriter: finished messages are views that later messages, slab cha
   assert.deepEqual([...second], [...reference]);
   assert.deepEqual([...third], [32, 4]);
 });
+
+Deno.test("WireWriter: strings of every length class match protobufjs, also when they end exactly at a slab's end", () => {
+  for (const length of [0, 1, 2, 127, 128, 300, 16383, 16384, 70000]) {
+    for (const text of ["a".repeat(length), "é".repeat(length)]) {
+      for (let slab = 1; slab <= 8; slab++) {
+        const writer = new WireWriter(slab);
+        writer.uint32(8).uint32(1).finish();
+        const ours = writer.uint32(10).string(text).finish();
+        const theirs = protobuf.Writer.create().uint32(10).string(text).finish();
+        assert.deepEqual([...ours], [...theirs], `${length} chars, slab ${slab}`);
+      }
+    }
+  }
+});

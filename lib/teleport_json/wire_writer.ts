@@ -206,23 +206,28 @@ export class WireWriter {
 
   /** A length-prefixed UTF-8 string. */
   string(value: string): this {
+    // ASCII, the usual case: one byte per char, copied without an encoder call or a temporary buffer.
     const length = value.length;
-    if (length < 128) {
-      // Common case: ASCII shorter than 128 bytes, one length byte, copied char by char.
-      this.#reserve(length + 1);
-      const buffer = this.#buffer;
-      const start = this.#position;
-      let at = start + 1;
-      for (let i = 0; i < length; i++) {
-        const c = value.charCodeAt(i);
-        if (c > 127) return this.bytes(encoder.encode(value));
-        buffer[at++] = c;
-      }
-      buffer[start] = length;
-      this.#position = at;
-      return this;
+    let header = 1;
+    for (let v = length >>> 7; v > 0; v >>>= 7) header++;
+    this.#reserve(header + length);
+    const buffer = this.#buffer;
+    const start = this.#position;
+    let at = start + header;
+    for (let i = 0; i < length; i++) {
+      const c = value.charCodeAt(i);
+      if (c > 127) return this.bytes(encoder.encode(value));
+      buffer[at++] = c;
     }
-    return this.bytes(encoder.encode(value));
+    let v = length;
+    let head = start;
+    while (v > 127) {
+      buffer[head++] = (v & 127) | 128;
+      v >>>= 7;
+    }
+    buffer[head] = v;
+    this.#position = at;
+    return this;
   }
 
   /** Length-prefixed bytes. */
