@@ -314,8 +314,13 @@ var SLOT_CHANNEL_STATE = 2;
 var SLOT_CHANNEL_STATUS = 3;
 var SLOT_TERMINATED = 4;
 var SLOT_OUTPUT_BYTES = 5;
-var SLOT_COUNT = 6;
-var STARTED_AT_OFFSET = 24;
+var SLOT_JOB = 6;
+var SLOT_JOB_EXPORT = 7;
+var SLOT_JOB_COUNT = 8;
+var SLOT_JOB_INPUT_BYTES = 9;
+var SLOT_JOB_OUTPUT = 10;
+var SLOT_COUNT = 11;
+var STARTED_AT_OFFSET = 48;
 var CHANNEL_WAITING = 0;
 var RESULT_OK = 0;
 var RESULT_ERROR = 1;
@@ -970,10 +975,12 @@ function receiveInput(length) {
   new Uint8Array(input, 0, length).set(new Uint8Array(setup.input, 0, length));
   return input;
 }
-function runBatch({ exportName, count, inputBytes, output: outputIndex }) {
+function runJob(exportNames) {
+  const exportName = exportNames[Atomics.load(control, SLOT_JOB_EXPORT)];
+  const count = Atomics.load(control, SLOT_JOB_COUNT);
   const signature = setup.exports[exportName];
-  output = outputs[outputIndex];
-  const reader = new ValueReader(receiveInput(inputBytes));
+  output = outputs[Atomics.load(control, SLOT_JOB_OUTPUT)];
+  const reader = new ValueReader(receiveInput(Atomics.load(control, SLOT_JOB_INPUT_BYTES)));
   const raw = new Array(signature.params.length);
   const args = new Array(signature.params.length);
   output.offset = 0;
@@ -1000,9 +1007,18 @@ function runBatch({ exportName, count, inputBytes, output: outputIndex }) {
     type: "batch-done"
   });
 }
+function serve() {
+  const exportNames = Object.keys(setup.exports);
+  let job = 0;
+  for (; ; ) {
+    Atomics.wait(control, SLOT_JOB, job);
+    if (terminated()) return;
+    job = Atomics.load(control, SLOT_JOB);
+    runJob(exportNames);
+  }
+}
 self.onmessage = (event) => {
   const message = event.data;
-  if (message.type === "batch") return runBatch(message);
   setup = message;
   control = new Int32Array(message.control, 0, SLOT_COUNT);
   startedAt = new Float64Array(message.control, STARTED_AT_OFFSET, 1);
@@ -1025,4 +1041,5 @@ self.onmessage = (event) => {
   post({
     type: "ready"
   });
+  serve();
 };

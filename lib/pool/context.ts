@@ -19,7 +19,6 @@ import {
   WorkerCrashError,
 } from "./errors.ts";
 import {
-  type BatchMessage,
   type CallFailure,
   CHANNEL_ANSWERED,
   CONTROL_BYTES,
@@ -31,6 +30,11 @@ import {
   SLOT_COMPLETED,
   SLOT_COUNT,
   SLOT_IN_FLIGHT,
+  SLOT_JOB,
+  SLOT_JOB_COUNT,
+  SLOT_JOB_EXPORT,
+  SLOT_JOB_INPUT_BYTES,
+  SLOT_JOB_OUTPUT,
   SLOT_OUTPUT_BYTES,
   SLOT_TERMINATED,
   STARTED_AT_OFFSET,
@@ -92,6 +96,8 @@ export class ExecutionContext {
   /** The output the current job writes to; jobs alternate between the two. */
   #output: 0 | 1 = 0;
   readonly #channel = growableShared(64 * 1024, MAX_SHARED_BYTES);
+  /** Index of each export as the worker knows it (see `SLOT_JOB_EXPORT`). */
+  readonly #exportIndex: ReadonlyMap<string, number>;
   /** The current job's encoded arguments. */
   readonly #input = growableShared(64 * 1024, MAX_SHARED_BYTES);
   /** Errors thrown by main-thread host functions during the current job, by the id sent to the worker. */
@@ -111,6 +117,7 @@ export class ExecutionContext {
     this.id = id;
     this.#settings = settings;
     this.#events = events;
+    this.#exportIndex = new Map(Object.keys(settings.plugin.exports).map((name, index) => [name, index]));
     this.ready = new Promise((resolve, reject) => {
       this.#onReady = resolve;
       this.#onStartFailed = reject;
@@ -155,14 +162,12 @@ export class ExecutionContext {
     Atomics.store(this.#slots, SLOT_OUTPUT_BYTES, 0);
     Atomics.store(this.#slots, SLOT_IN_FLIGHT, -1);
     this.#dispatchedAt = now();
-    const message: BatchMessage = {
-      type: "batch",
-      exportName: job.batch.exportName,
-      count: job.count,
-      inputBytes: input.byteLength,
-      output: this.#output,
-    };
-    this.#worker.postMessage(message);
+    Atomics.store(this.#slots, SLOT_JOB_EXPORT, this.#exportIndex.get(job.batch.exportName)!);
+    Atomics.store(this.#slots, SLOT_JOB_COUNT, job.count);
+    Atomics.store(this.#slots, SLOT_JOB_INPUT_BYTES, input.byteLength);
+    Atomics.store(this.#slots, SLOT_JOB_OUTPUT, this.#output);
+    Atomics.add(this.#slots, SLOT_JOB, 1);
+    Atomics.notify(this.#slots, SLOT_JOB);
     this.#arm(this.#settings.timeoutMs);
   }
 
@@ -191,8 +196,8 @@ export class ExecutionContext {
   /**
    * Makes sure the terminated worker's thread ends: Deno does not stop a worker stuck in a loop or in
    * `Atomics.wait`. Setting the interrupt flag makes the plugin's next loop iteration trap; answering the
-   * host channel wakes a worker waiting for a host function. Either way its JavaScript runs again and the
-   * pending termination takes effect.
+   * host channel wakes a worker waiting for a host function; raising the job slot wakes an idle one.
+   * Either way its JavaScript runs again and the pending termination takes effect.
    */
   #release(): void {
     Atomics.store(this.#slots, SLOT_TERMINATED, 1);
@@ -203,6 +208,9 @@ export class ExecutionContext {
     Atomics.store(this.#slots, SLOT_CHANNEL_STATUS, 1);
     Atomics.store(this.#slots, SLOT_CHANNEL_STATE, CHANNEL_ANSWERED);
     Atomics.notify(this.#slots, SLOT_CHANNEL_STATE);
+    // Raising the job number (after the terminated flag) also wakes a worker that is only about to wait.
+    Atomics.add(this.#slots, SLOT_JOB, 1);
+    Atomics.notify(this.#slots, SLOT_JOB);
   }
 
   #arm(delayMs: number): void {

@@ -8,9 +8,11 @@
  * and progress live in shared memory, the main thread still has every finished result after it terminates a
  * hung worker, and resubmits only the calls that never started.
  *
- * A job's arguments are copied, in one piece, into the worker's shared `input` buffer before the `batch`
- * message, which then carries only numbers: one buffer in, one out, and no buffer in any message after
- * `init` (posting a `SharedArrayBuffer` costs far more than posting a few numbers).
+ * The main thread sends one message, `init`. After it, the worker waits in `Atomics.wait` for jobs: the main
+ * thread copies a job's encoded arguments into the worker's shared `input` buffer in one piece, describes the
+ * job in the control block and raises {@linkcode SLOT_JOB}. A posted message costs the main thread tens of
+ * microseconds, a notify a few. The worker still reports `batch-done` (and host calls) by message, because the
+ * main thread cannot wait.
  *
  * @module
  */
@@ -33,12 +35,25 @@ export const SLOT_TERMINATED = 4;
  * once instead of one allocation per result).
  */
 export const SLOT_OUTPUT_BYTES = 5;
+/**
+ * Int32 slot: job number, raised by one for each job the main thread hands the worker. The worker waits
+ * on it (`Atomics.wait`) for its next job, which the slots below describe: a job costs no message.
+ */
+export const SLOT_JOB = 6;
+/** Int32 slot: the job's export, as an index into `Object.keys(InitMessage.exports)`. */
+export const SLOT_JOB_EXPORT = 7;
+/** Int32 slot: number of calls in the job. */
+export const SLOT_JOB_COUNT = 8;
+/** Int32 slot: bytes of `input` holding the job's encoded arguments. */
+export const SLOT_JOB_INPUT_BYTES = 9;
+/** Int32 slot: which of the two `outputs` (0 or 1) receives the job's results. */
+export const SLOT_JOB_OUTPUT = 10;
 /** Number of Int32 slots. */
-export const SLOT_COUNT = 6;
+export const SLOT_COUNT = 11;
 /** Byte offset of the Float64 holding the epoch time (ms) when the call in flight started. */
-export const STARTED_AT_OFFSET = 24;
+export const STARTED_AT_OFFSET = 48;
 /** Size of the control block in bytes. */
-export const CONTROL_BYTES = 32;
+export const CONTROL_BYTES = 56;
 
 /** Channel state: the worker waits for the main thread. */
 export const CHANNEL_WAITING = 0;
@@ -74,18 +89,8 @@ export interface InitMessage {
   readonly control: SharedArrayBuffer;
   readonly outputs: readonly [SharedArrayBuffer, SharedArrayBuffer];
   readonly channel: SharedArrayBuffer;
-  /** Where each job's encoded arguments are placed before its `batch` message. */
+  /** Where each job's encoded arguments are placed before the job is handed over. */
   readonly input: SharedArrayBuffer;
-}
-
-/** Main to worker: run `count` calls of `exportName` with arguments encoded in the first `inputBytes` of `input`. */
-export interface BatchMessage {
-  readonly type: "batch";
-  readonly exportName: string;
-  readonly count: number;
-  readonly inputBytes: number;
-  /** Which of the two `outputs` receives the results. */
-  readonly output: 0 | 1;
 }
 
 /** Worker to main. */

@@ -18,7 +18,6 @@ import type { ParamType, ResultType, Signature } from "../interop/types.ts";
 import { decodeUtf16, ValueReader, ValueWriter } from "../interop/value_codec.ts";
 import { INTERRUPT_EXPORT } from "../interop/wasm_interrupt.ts";
 import {
-  type BatchMessage,
   type CallFailure,
   CHANNEL_WAITING,
   type HostFunctionDescriptor,
@@ -31,6 +30,11 @@ import {
   SLOT_COMPLETED,
   SLOT_COUNT,
   SLOT_IN_FLIGHT,
+  SLOT_JOB,
+  SLOT_JOB_COUNT,
+  SLOT_JOB_EXPORT,
+  SLOT_JOB_INPUT_BYTES,
+  SLOT_JOB_OUTPUT,
   SLOT_OUTPUT_BYTES,
   SLOT_TERMINATED,
   STARTED_AT_OFFSET,
@@ -246,10 +250,13 @@ function receiveInput(length: number): ArrayBuffer {
   return input;
 }
 
-function runBatch({ exportName, count, inputBytes, output: outputIndex }: BatchMessage): void {
+/** Runs the job described in the control block. */
+function runJob(exportNames: readonly string[]): void {
+  const exportName = exportNames[Atomics.load(control, SLOT_JOB_EXPORT)];
+  const count = Atomics.load(control, SLOT_JOB_COUNT);
   const signature = setup.exports[exportName];
-  output = outputs[outputIndex];
-  const reader = new ValueReader(receiveInput(inputBytes));
+  output = outputs[Atomics.load(control, SLOT_JOB_OUTPUT)];
+  const reader = new ValueReader(receiveInput(Atomics.load(control, SLOT_JOB_INPUT_BYTES)));
   const raw: RawArgument[] = new Array(signature.params.length);
   const args: WasmValue[] = new Array(signature.params.length);
   output.offset = 0;
@@ -276,9 +283,24 @@ function runBatch({ exportName, count, inputBytes, output: outputIndex }: BatchM
   post({ type: "batch-done" });
 }
 
-self.onmessage = (event: MessageEvent<InitMessage | BatchMessage>) => {
+/**
+ * Runs jobs as the main thread hands them over, until the worker is terminated. The worker's event loop
+ * stays blocked meanwhile: after `init` nothing arrives by message.
+ */
+function serve(): void {
+  const exportNames = Object.keys(setup.exports);
+  // The slot starts at 0; a job handed over before this loop starts has raised it already.
+  let job = 0;
+  for (;;) {
+    Atomics.wait(control, SLOT_JOB, job);
+    if (terminated()) return;
+    job = Atomics.load(control, SLOT_JOB);
+    runJob(exportNames);
+  }
+}
+
+self.onmessage = (event: MessageEvent<InitMessage>) => {
   const message = event.data;
-  if (message.type === "batch") return runBatch(message);
   setup = message;
   control = new Int32Array(message.control, 0, SLOT_COUNT);
   startedAt = new Float64Array(message.control, STARTED_AT_OFFSET, 1);
@@ -297,4 +319,5 @@ self.onmessage = (event: MessageEvent<InitMessage | BatchMessage>) => {
     return;
   }
   post({ type: "ready" });
+  serve();
 };
