@@ -1,10 +1,11 @@
 /**
  * Per-event cost of the Teleport JSON converter on a ~900 B `session.start` line, side by side in one run:
  * plain `JSON.parse` + `JSON.stringify` (the floor of any JSON pipeline), the anchor's protobufjs round trip of
- * the same event in protobufjs's own JSON shape, `toEvent` (JSON -> events.OneOf
- * bytes), and `toEvent` + `renderEvent` for the three plugin outcomes: the same bytes back (forwarded verbatim),
- * equivalent bytes re-encoded by the plugin (decoded and compared), and a changed field (re-rendered, unknown
- * keys kept).
+ * the same event in protobufjs's own JSON shape, `toEvent` (JSON -> events.OneOf bytes), `fromObject` on a
+ * line the pipeline already parsed, written as the `plugin.HandleEventRequest` that `run` sends (what the main
+ * thread of `run` pays per event), and `toEvent` + `renderEvent` for the three plugin outcomes: the same bytes
+ * back (forwarded verbatim), equivalent bytes re-encoded by the plugin (decoded and compared), and a changed
+ * field (re-rendered, unknown keys kept).
  *
  * Run alone: `deno run -A --no-prompt bench/convert.ts`.
  *
@@ -84,6 +85,7 @@ export function run(): Promise<string> {
   const codec = new TeleportJsonCodec();
   const { oneOf } = bundledSchema();
   const first = codec.toEvent(SAMPLE_LINE);
+  const parsedLine = JSON.parse(SAMPLE_LINE);
   // Same event, different bytes: protobufjs's encoding plus a field the schema does not know (number 999).
   const equivalent = new Uint8Array([...reencode(oneOf, first.bytes), 0xb8, 0x3e, 0x00]);
   const changed = reencode(oneOf, first.bytes, (event) => (event.TerminalSize = "120:40"));
@@ -97,6 +99,10 @@ export function run(): Promise<string> {
       return JSON.stringify(oneOf.toObject(oneOf.decode(bytes), { longs: Number }));
     }),
     measure("toEvent (JSON -> OneOf bytes)", () => codec.toEvent(SAMPLE_LINE)),
+    measure(
+      "fromObject, line already parsed, as a HandleEventRequest (run's path)",
+      () => codec.fromObject(parsedLine, SAMPLE_LINE, 1),
+    ),
     measure(
       "toEvent + renderEvent, same bytes back",
       () => codec.renderEvent(codec.toEvent(SAMPLE_LINE), first.bytes),
