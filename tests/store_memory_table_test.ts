@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { MemoryTokenStore, TokenTableFullError } from "../lib/store/memory.ts";
-import { scopeUnits, TokenTable } from "../lib/store/token_table.ts";
+import { TokenTable } from "../lib/store/token_table.ts";
 
 Deno.test("a full table refuses a new scope, naming maxScopes, until tokens expire", async () => {
   let now = 1_000_000;
@@ -80,7 +80,7 @@ Deno.test("after close, the table refuses every call, from any view of its buffe
   const view = new TokenTable(store.sharedBuffer!);
   await store.close();
   await assert.rejects(store.takeToken("a", 60), /memory token store: used after close\(\)/);
-  assert.throws(() => view.take(scopeUnits("a"), 1000, Date.now()), /used after close\(\)/);
+  assert.throws(() => view.take("a", 1000, Date.now()), /used after close\(\)/);
   assert.equal(view.closed, true);
 });
 
@@ -125,15 +125,15 @@ Deno.test("random takes, releases and clock steps give the reference counts thro
       // Mixed ttls in one scope: new tokens do not always expire last.
       const ttlMs = (1 + random(3)) * 1000;
       assert.equal(
-        table.take(scopeUnits(scope), ttlMs, now),
+        table.take(scope, ttlMs, now),
         reference.take(scope, ttlMs, now),
         `step ${step}`,
       );
     } else if (action < 90) {
-      table.release(scopeUnits(scope));
+      table.release(scope);
       reference.release(scope);
     } else {
-      assert.equal(table.count(scopeUnits(scope), now), reference.count(scope, now), `step ${step}`);
+      assert.equal(table.count(scope, now), reference.count(scope, now), `step ${step}`);
     }
     now += random(40);
   }

@@ -377,6 +377,9 @@ function layout(capacity, slots) {
     bytes: tokensOffset + capacity.maxTokens * 8
   };
 }
+function unitAt(scope, index) {
+  return typeof scope === "string" ? scope.charCodeAt(index) : scope[index];
+}
 var TokenTable = class _TokenTable {
   /** The shared buffer; post it to a worker and wrap it there with `new TokenTable(buffer)`. */
   buffer;
@@ -548,7 +551,7 @@ var TokenTable = class _TokenTable {
     const slot = index * ENTRY_WORDS;
     if (table[slot + STATE] === EMPTY) header[USED_SLOTS]++;
     const keyOffset = header[KEY_USED];
-    this.#keys.set(scope, keyOffset);
+    for (let i = 0; i < scope.length; i++) this.#keys[keyOffset + i] = unitAt(scope, i);
     header[KEY_USED] = keyOffset + scope.length;
     table[slot + STATE] = OCCUPIED;
     table[slot + HASH] = hash;
@@ -576,7 +579,7 @@ var TokenTable = class _TokenTable {
       }
       const offset = table[slot + KEY_OFFSET];
       let i = 0;
-      while (i < scope.length && keys[offset + i] === scope[i]) i++;
+      while (i < scope.length && keys[offset + i] === unitAt(scope, i)) i++;
       if (i === scope.length) return slot;
     }
   }
@@ -669,7 +672,7 @@ var TokenTable = class _TokenTable {
 };
 function hashOf(scope) {
   let hash = 2166136261;
-  for (let i = 0; i < scope.length; i++) hash = Math.imul(hash ^ scope[i], 16777619);
+  for (let i = 0; i < scope.length; i++) hash = Math.imul(hash ^ unitAt(scope, i), 16777619);
   return hash | 0;
 }
 function upperBound(sorted, low, high, value) {

@@ -12,7 +12,7 @@
  */
 import { type AssemblyScriptMemoryInterop, STRING_CLASS_ID } from "../interop/assemblyscript.ts";
 import { decodeUtf16 } from "../interop/value_codec.ts";
-import { type ScopeUnits, TokenTable } from "../store/token_table.ts";
+import { type Scope, TokenTable } from "../store/token_table.ts";
 import { checkScope, checkTtl } from "../store/validate.ts";
 
 /** Thrown inside the worker when the plugin calls `abort()`; the worker reports it as an abort. */
@@ -101,7 +101,7 @@ function pluginScope(
   interop: () => AssemblyScriptMemoryInterop,
   ptr: number,
   method: "takeToken" | "releaseTokens",
-): ScopeUnits {
+): Scope {
   const bytes = interop().objectBytes(ptr, STRING_CLASS_ID);
   if (bytes.byteLength === 0) {
     try {

@@ -10,7 +10,7 @@
  */
 import type { TokenStore } from "./types.ts";
 import { checkScope, checkTtl } from "./validate.ts";
-import { scopeUnits, TokenTable, type TokenTableCapacity } from "./token_table.ts";
+import { TokenTable, type TokenTableCapacity } from "./token_table.ts";
 
 export { TokenTableFullError } from "./token_table.ts";
 
@@ -70,7 +70,7 @@ export class MemoryTokenStore implements TokenStore {
     try {
       checkScope("takeToken", scope);
       checkTtl(ttlSeconds);
-      return Promise.resolve(this.#table.take(scopeUnits(scope), ttlSeconds * 1000, this.#clock()));
+      return Promise.resolve(this.#table.take(scope, ttlSeconds * 1000, this.#clock()));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -80,7 +80,7 @@ export class MemoryTokenStore implements TokenStore {
   releaseTokens(scope: string): Promise<void> {
     try {
       checkScope("releaseTokens", scope);
-      this.#table.release(scopeUnits(scope));
+      this.#table.release(scope);
       return Promise.resolve();
     } catch (error) {
       return Promise.reject(error);
@@ -89,7 +89,7 @@ export class MemoryTokenStore implements TokenStore {
 
   /** The live tokens of `scope` now, without adding one: for tests and inspection. */
   countTokens(scope: string): number {
-    return this.#table.count(scopeUnits(scope), this.#clock());
+    return this.#table.count(scope, this.#clock());
   }
 
   /** Forgets every token; later calls, from this thread or a worker, reject. */

@@ -93,14 +93,15 @@ function layout(capacity: TokenTableCapacity, slots: number) {
   return { tableOffset, keysOffset, tokensOffset, bytes: tokensOffset + capacity.maxTokens * 8 };
 }
 
-/** A scope's code units: a JS string's, or a view of a plugin string's UTF-16 bytes. */
-export type ScopeUnits = Uint16Array;
+/**
+ * A scope: a JS string (main thread), or the UTF-16 code units of a plugin's string viewed in its memory
+ * (worker), so that neither side copies the scope to look it up.
+ */
+export type Scope = string | Uint16Array;
 
-/** The UTF-16 code units of `scope`. */
-export function scopeUnits(scope: string): ScopeUnits {
-  const units = new Uint16Array(scope.length);
-  for (let i = 0; i < scope.length; i++) units[i] = scope.charCodeAt(i);
-  return units;
+/** The code unit at `index` of `scope`. */
+function unitAt(scope: Scope, index: number): number {
+  return typeof scope === "string" ? scope.charCodeAt(index) : scope[index];
 }
 
 /**
@@ -109,12 +110,12 @@ export function scopeUnits(scope: string): ScopeUnits {
  *
  * @example
  * ```ts
- * import { scopeUnits, TokenTable } from "./token_table.ts";
+ * import { TokenTable } from "./token_table.ts";
  * const table = TokenTable.create({ maxScopes: 16, maxTokens: 64, maxScopeUnits: 256 });
- * table.take(scopeUnits("alice"), 60_000, Date.now()); // 1
+ * table.take("alice", 60_000, Date.now()); // 1
  * // In a worker that received table.buffer:
  * const view = new TokenTable(table.buffer);
- * view.take(scopeUnits("alice"), 60_000, Date.now()); // 2
+ * view.take("alice", 60_000, Date.now()); // 2
  * ```
  */
 export class TokenTable {
@@ -175,7 +176,7 @@ export class TokenTable {
    * Adds a token to `scope` expiring at `now + ttlMs` and returns the scope's live tokens, the new one
    * included. A token is live while `now < expiry`.
    */
-  take(scope: ScopeUnits, ttlMs: number, now: number): number {
+  take(scope: Scope, ttlMs: number, now: number): number {
     const hash = hashOf(scope);
     this.#lock();
     try {
@@ -191,7 +192,7 @@ export class TokenTable {
   }
 
   /** Removes every token of `scope`. */
-  release(scope: ScopeUnits): void {
+  release(scope: Scope): void {
     const hash = hashOf(scope);
     this.#lock();
     try {
@@ -205,7 +206,7 @@ export class TokenTable {
   }
 
   /** The live tokens of `scope` at `now`, without adding one. */
-  count(scope: ScopeUnits, now: number): number {
+  count(scope: Scope, now: number): number {
     const hash = hashOf(scope);
     this.#lock();
     try {
@@ -231,7 +232,7 @@ export class TokenTable {
    * One attempt at {@linkcode take}: returns 0 when the table needs a rebuild first, or, after a rebuild
    * (`rebuilt`), throws when the live data leaves no room.
    */
-  #tryTake(scope: ScopeUnits, hash: number, expiry: number, now: number, rebuilt: boolean): number {
+  #tryTake(scope: Scope, hash: number, expiry: number, now: number, rebuilt: boolean): number {
     const table = this.#table;
     let slot = this.#find(scope, hash);
     if (slot < 0) {
@@ -280,7 +281,7 @@ export class TokenTable {
   }
 
   /** Adds `scope` with an empty block; -1 when there is no room before a rebuild; throws after one. */
-  #insert(scope: ScopeUnits, hash: number, rebuilt: boolean): number {
+  #insert(scope: Scope, hash: number, rebuilt: boolean): number {
     const header = this.#header;
     const full = (option: keyof TokenTableCapacity, value: number) => {
       if (rebuilt) throw new TokenTableFullError(option, value);
@@ -299,7 +300,7 @@ export class TokenTable {
   }
 
   /** Writes a new entry for `scope` with a block of `blockCapacity` tokens; returns its slot. */
-  #place(scope: ScopeUnits, hash: number, blockCapacity: number): number {
+  #place(scope: Scope, hash: number, blockCapacity: number): number {
     const table = this.#table;
     const header = this.#header;
     const mask = header[SLOTS] - 1;
@@ -309,7 +310,7 @@ export class TokenTable {
     const slot = index * ENTRY_WORDS;
     if (table[slot + STATE] === EMPTY) header[USED_SLOTS]++;
     const keyOffset = header[KEY_USED];
-    this.#keys.set(scope, keyOffset);
+    for (let i = 0; i < scope.length; i++) this.#keys[keyOffset + i] = unitAt(scope, i);
     header[KEY_USED] = keyOffset + scope.length;
     table[slot + STATE] = OCCUPIED;
     table[slot + HASH] = hash;
@@ -325,7 +326,7 @@ export class TokenTable {
   }
 
   /** The slot (word index) holding `scope`, or -1. */
-  #find(scope: ScopeUnits, hash: number): number {
+  #find(scope: Scope, hash: number): number {
     const table = this.#table;
     const keys = this.#keys;
     const mask = this.#header[SLOTS] - 1;
@@ -338,7 +339,7 @@ export class TokenTable {
       }
       const offset = table[slot + KEY_OFFSET];
       let i = 0;
-      while (i < scope.length && keys[offset + i] === scope[i]) i++;
+      while (i < scope.length && keys[offset + i] === unitAt(scope, i)) i++;
       if (i === scope.length) return slot;
     }
   }
@@ -367,7 +368,7 @@ export class TokenTable {
    */
   #rebuild(now: number, takingSlot: number): void {
     const table = this.#table;
-    const live: { hash: number; scope: Uint16Array; tokens: Float64Array }[] = [];
+    const live: { hash: number; scope: Scope; tokens: Float64Array }[] = [];
     let taking: (typeof live)[number] | undefined;
     let liveTokens = 0;
     for (let slot = 0; slot < table.length; slot += ENTRY_WORDS) {
@@ -448,9 +449,9 @@ export class TokenTable {
 }
 
 /** FNV-1a over the code units. */
-function hashOf(scope: ScopeUnits): number {
+function hashOf(scope: Scope): number {
   let hash = 0x811c9dc5;
-  for (let i = 0; i < scope.length; i++) hash = Math.imul(hash ^ scope[i], 0x01000193);
+  for (let i = 0; i < scope.length; i++) hash = Math.imul(hash ^ unitAt(scope, i), 0x01000193);
   return hash | 0;
 }
 
