@@ -200,6 +200,38 @@ Deno.test("pool: a batch returns each call's result or error in order", async ()
   }
 });
 
+Deno.test("pool: batch results of many sizes stay intact while later batches reuse the pool's buffers", async () => {
+  const { pool } = await createPool({ concurrency: 2 });
+  try {
+    const inputs = (seed: number) =>
+      Array.from(
+        { length: 40 },
+        (_, i) => new Uint8Array((i * 37) % 300).map((_, j) => (seed + i + j) % 256),
+      );
+    const first = inputs(1);
+    const kept = await pool.batch("reverse", first.map((bytes) => [bytes] as [Uint8Array]));
+    // Later batches (bytes, strings and a failing call) go through the same shared buffers.
+    await pool.batch("reverse", inputs(2).map((bytes) => [bytes] as [Uint8Array]));
+    const texts = ["", "héllo ✓", "🎉".repeat(100)];
+    const echoed = await pool.batch("echo", texts.map((text) => [text] as [string]));
+    assert.deepEqual(echoed.map((r) => r.ok && r.value), texts);
+    const mixed = await pool.batch("failAssert", [[5], [0], [7]]);
+    assert.deepEqual(mixed.map((r) => r.ok), [true, false, true]);
+
+    assert.deepEqual(
+      kept.map((r) => r.ok && Array.from(r.value)),
+      first.map((bytes) => Array.from(bytes.slice().reverse())),
+    );
+    // Each result is its own view: writing into one leaves the others alone.
+    const [a, b] = kept.slice(1, 3).map((r) => r.ok ? r.value : new Uint8Array());
+    const before = Array.from(b);
+    a.fill(0);
+    assert.deepEqual(Array.from(b), before);
+  } finally {
+    await pool.close();
+  }
+});
+
 Deno.test("pool: a throwing host function fails the call with that very error", async () => {
   const failure = new Error("redis is down");
   const store: TokenStore = {

@@ -168,7 +168,8 @@ export class ExecutionContext {
     Atomics.store(this.#slots, SLOT_JOB_OUTPUT, this.#output);
     Atomics.add(this.#slots, SLOT_JOB, 1);
     Atomics.notify(this.#slots, SLOT_JOB);
-    this.#arm(this.#settings.timeoutMs);
+    // A timer left from an earlier job is kept: when it fires it measures this job's time and re-arms.
+    if (this.#timer === undefined) this.#arm(this.#settings.timeoutMs);
   }
 
   /** Terminates the worker; a job in flight fails with `reason` for its current and remaining calls. */
@@ -214,7 +215,10 @@ export class ExecutionContext {
   }
 
   #arm(delayMs: number): void {
-    this.#timer = setTimeout(() => this.#checkTimeout(), Math.max(0, delayMs));
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#checkTimeout();
+    }, Math.max(0, delayMs));
   }
 
   #checkTimeout(): void {
@@ -334,7 +338,8 @@ export class ExecutionContext {
         const output = this.#output;
         // Read before the next job is dispatched: it resets the slot.
         const length = Atomics.load(this.#slots, SLOT_OUTPUT_BYTES);
-        clearTimeout(this.#timer);
+        // The timeout timer stays armed for the next job (one timer per job would cost more than a job's
+        // worth of bookkeeping); with no job when it fires, it simply ends.
         this.#job = undefined;
         // Hand the worker its next job first, then read this one's results from the other output.
         this.#events.idle(this);

@@ -248,8 +248,11 @@ export class ExecutionContextPool<E extends ExportDeclarations> {
   }
 
   /**
-   * Runs `name` once per argument list, in as few messages as there are instances, and returns each call's
+   * Runs `name` once per argument list, split in as many jobs as there are instances, and returns each call's
    * result or error in order. A call that fails (or hangs past the timeout) fails alone; the others complete.
+   *
+   * A `bytes` result is a view of one buffer holding all the results of its job (its `byteOffset` may not be
+   * 0 and its `buffer` is larger than the result): read it through the view, or `slice()` it to keep it apart.
    */
   batch<N extends keyof E & string>(
     name: N,
