@@ -95,15 +95,34 @@ function batchPath(pool: Pool, concurrency: number): Path {
   };
 }
 
-/** CPU time (user + system) in milliseconds of this process, or of its main thread (Linux; 0 elsewhere). */
-function cpuMs(mainThreadOnly = false): number {
+/** Nanoseconds a thread of this process has run, from `/proc/self/task/<id>/schedstat` (Linux). */
+function threadRunNs(id: string): number {
+  return Number(Deno.readTextFileSync(`/proc/self/task/${id}/schedstat`).split(" ")[0]);
+}
+
+/**
+ * CPU time in microseconds used so far by the main thread, by the pool's worker threads and by the whole
+ * process (0 where `/proc` is missing). Worker threads are the ones Deno names `worker-N`.
+ */
+function cpuUs(): { main: number; workers: number; process: number } {
+  const used = { main: 0, workers: 0, process: 0 };
   try {
-    const stat = mainThreadOnly ? `/proc/self/task/${Deno.pid}/stat` : "/proc/self/stat";
-    const fields = Deno.readTextFileSync(stat).split(") ")[1].split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * 1000 / 100;
+    for (const { name: id } of Deno.readDirSync("/proc/self/task")) {
+      try {
+        const us = threadRunNs(id) / 1000;
+        used.process += us;
+        if (id === String(Deno.pid)) used.main += us;
+        else if (Deno.readTextFileSync(`/proc/self/task/${id}/comm`).startsWith("worker-")) {
+          used.workers += us;
+        }
+      } catch {
+        // The thread ended meanwhile.
+      }
+    }
   } catch {
-    return 0;
+    // Not Linux.
   }
+  return used;
 }
 
 /** Runs the benchmark and returns a markdown table. */
@@ -120,24 +139,24 @@ export async function run(): Promise<string> {
     ];
     for (const path of paths) await path.run(path.events / 5); // warm-up
     const best = paths.map(() => Infinity);
-    const processMs = paths.map(() => 0);
-    const mainMs = paths.map(() => 0);
+    const cpu = paths.map(() => ({ main: 0, workers: 0, process: 0 }));
     const wallMs = paths.map(() => 0);
     for (let round = 0; round < ROUNDS; round++) {
       for (const [i, path] of paths.entries()) {
-        const processBefore = cpuMs();
-        const mainBefore = cpuMs(true);
+        const before = cpuUs();
         const started = performance.now();
         await path.run(path.events);
         const elapsed = performance.now() - started;
+        const after = cpuUs();
         best[i] = Math.min(best[i], elapsed * 1000 / path.events);
-        processMs[i] += cpuMs() - processBefore;
-        mainMs[i] += cpuMs(true) - mainBefore;
+        cpu[i].main += after.main - before.main;
+        cpu[i].workers += after.workers - before.workers;
+        cpu[i].process += after.process - before.process;
         wallMs[i] += elapsed;
       }
     }
-    const coresUsed = (i: number) => (processMs[i] / wallMs[i]).toFixed(2);
-    const mainUsPerEvent = (i: number) => (mainMs[i] * 1000 / (ROUNDS * paths[i].events)).toFixed(2);
+    const coresUsed = (i: number) => (cpu[i].process / 1000 / wallMs[i]).toFixed(2);
+    const perEvent = (i: number, us: number) => (us / (ROUNDS * paths[i].events)).toFixed(2);
     const [floorUs, , batched1, , batched2] = best;
     return [
       "| path (1 KiB event, trivial handler) | us/event | x floor |",
@@ -150,9 +169,11 @@ export async function run(): Promise<string> {
       `Fastest of ${ROUNDS} interleaved rounds of ${EVENTS} events (${SINGLE_EVENTS} for single calls), ` +
       `after a warm-up; ${navigator.hardwareConcurrency} cores. Cores this process got (CPU time / wall ` +
       `time) in the batched rounds: ${coresUsed(2)} with 1 worker, ${coresUsed(4)} with 2; two workers ` +
-      `can only be faster when the machine gives the second one a core. Main thread CPU per batched event ` +
-      `(encoding arguments, copying results out, bookkeeping): ${mainUsPerEvent(2)} us with 1 worker, ` +
-      `${mainUsPerEvent(4)} us with 2; it shares the cores with the workers, so it bounds the speed-up.`,
+      `can only be faster when the machine gives the second one a core. CPU per batched event, main thread ` +
+      `(encoding arguments, copying results out, bookkeeping) / all workers: ` +
+      `${perEvent(2, cpu[2].main)} / ${perEvent(2, cpu[2].workers)} us with 1 worker, ` +
+      `${perEvent(4, cpu[4].main)} / ${perEvent(4, cpu[4].workers)} us with 2; the main thread shares the ` +
+      `cores with the workers, so on 2 cores its share bounds the speed-up.`,
     ].join("\n");
   } finally {
     for (const pool of pools) await pool.close();
