@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import type protobuf from "protobufjs";
 import { bundledCodec } from "../lib/proto/codec.ts";
-import { bundledSchema } from "../lib/proto/schema.ts";
+import { chainSources, loadProtoRoot, memorySource } from "../lib/proto/loader.ts";
+import { bundledProtoSource, bundledSchema } from "../lib/proto/schema.ts";
 import { formatRfc3339, parseRfc3339 } from "../lib/proto/timestamp.ts";
 import { TeleportJsonCodec, TeleportJsonError } from "../lib/teleport_json/codec.ts";
 import { decodePlain, fixtureCodec, goTime } from "./teleport_json_support.ts";
@@ -383,4 +384,52 @@ Deno.test("times: every form, year, leap day and fraction length reads as parseR
   ) {
     assert.match(timeOf(text) ?? "", /time: expected an RFC 3339 time/, text);
   }
+});
+
+Deno.test("keys named like Object.prototype members are read only from the event itself", () => {
+  const { root } = loadProtoRoot(
+    ["inherited.proto"],
+    chainSources(
+      memorySource({
+        "inherited.proto": `syntax = "proto3";
+package inherited;
+import "gogoproto/gogo.proto";
+message Event {
+  string Type = 1 [(gogoproto.jsontag) = "event"];
+  string Constructor = 2 [(gogoproto.jsontag) = "constructor,omitempty"];
+  string ToString = 3 [(gogoproto.jsontag) = "toString,omitempty"];
+  string Proto = 4 [(gogoproto.jsontag) = "__proto__,omitempty"];
+}
+message OneOf {
+  oneof Event {
+    Event Event = 1;
+    Unknown Unknown = 2;
+  }
+}
+message Metadata {
+  string Type = 1 [(gogoproto.jsontag) = "event"];
+  string Code = 2 [(gogoproto.jsontag) = "code,omitempty"];
+}
+message Unknown {
+  Metadata Metadata = 1 [(gogoproto.nullable) = false, (gogoproto.embed) = true, (gogoproto.jsontag) = ""];
+  string UnknownType = 2 [(gogoproto.jsontag) = "unknown_event"];
+  string UnknownCode = 3 [(gogoproto.jsontag) = "unknown_code,omitempty"];
+  string Data = 4 [(gogoproto.jsontag) = "data"];
+}`,
+      }),
+      bundledProtoSource(),
+    ),
+  );
+  const codec = new TeleportJsonCodec({ root, oneOfType: "inherited.OneOf", memberOf: () => "Event" });
+  const envelope = root.lookupType("inherited.OneOf");
+  const decode = (line: string) => {
+    const parsed = codec.toEvent(line);
+    assert.equal(parsed.member, "Event", parsed.fallback);
+    return envelope.toObject(envelope.decode(parsed.bytes)).Event;
+  };
+  assert.deepEqual(decode('{"event":"e"}'), { Type: "e" });
+  assert.deepEqual(
+    decode('{"event":"e","constructor":"c","toString":"t","__proto__":"p"}'),
+    { Type: "e", Constructor: "c", ToString: "t", Proto: "p" },
+  );
 });
