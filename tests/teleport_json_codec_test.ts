@@ -401,8 +401,8 @@ message Event {
   string Proto = 4 [(gogoproto.jsontag) = "__proto__,omitempty"];
 }
 message OneOf {
-  oneof Event {
-    Event Event = 1;
+  oneof Member {
+    Event Named = 1;
     Unknown Unknown = 2;
   }
 }
@@ -420,12 +420,12 @@ message Unknown {
       bundledProtoSource(),
     ),
   );
-  const codec = new TeleportJsonCodec({ root, oneOfType: "inherited.OneOf", memberOf: () => "Event" });
+  const codec = new TeleportJsonCodec({ root, oneOfType: "inherited.OneOf", memberOf: () => "Named" });
   const envelope = root.lookupType("inherited.OneOf");
   const decode = (line: string) => {
     const parsed = codec.toEvent(line);
-    assert.equal(parsed.member, "Event", parsed.fallback);
-    return envelope.toObject(envelope.decode(parsed.bytes)).Event;
+    assert.equal(parsed.member, "Named", parsed.fallback);
+    return envelope.toObject(envelope.decode(parsed.bytes)).Named;
   };
   assert.deepEqual(decode('{"event":"e"}'), { Type: "e" });
   assert.deepEqual(
