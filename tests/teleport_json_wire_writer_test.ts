@@ -96,8 +96,8 @@ Deno.test("WireWriter: finished messages are views that later messages, slab cha
 });
 
 Deno.test("WireWriter: strings of every length class match protobufjs, also when they end exactly at a slab's end", () => {
-  for (const length of [0, 1, 2, 127, 128, 300, 16383, 16384, 70000]) {
-    for (const text of ["a".repeat(length), "é".repeat(length)]) {
+  for (const length of [0, 1, 2, 47, 48, 60, 127, 128, 300, 16383, 16384, 70000]) {
+    for (const text of ["a".repeat(length), "é".repeat(length), "a😀".repeat(length / 3)]) {
       for (let slab = 1; slab <= 8; slab++) {
         const writer = new WireWriter(slab);
         writer.uint32(8).uint32(1).finish();

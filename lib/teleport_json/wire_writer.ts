@@ -17,6 +17,15 @@ export interface LongBits {
 }
 
 const TWO_32 = 4294967296;
+const MAX_VARINT32_BYTES = 5;
+/** From this length on, `TextEncoder.encodeInto` beats copying char by char (its call costs ~40 chars). */
+const NATIVE_STRING_LENGTH = 48;
+
+function varint32Length(value: number): number {
+  let length = 1;
+  for (let v = value >>> 7; v > 0; v >>>= 7) length++;
+  return length;
+}
 const encoder = new TextEncoder();
 const float64 = new Float64Array(1);
 const float64Bytes = new Uint8Array(float64.buffer);
@@ -206,27 +215,41 @@ export class WireWriter {
 
   /** A length-prefixed UTF-8 string. */
   string(value: string): this {
-    // ASCII, the usual case: one byte per char, copied without an encoder call or a temporary buffer.
     const length = value.length;
-    let header = 1;
-    for (let v = length >>> 7; v > 0; v >>>= 7) header++;
-    this.#reserve(header + length);
+    if (length >= NATIVE_STRING_LENGTH) return this.#longString(value);
+    // Short ASCII, the usual case: one byte per char, copied without a call into the runtime.
+    this.#reserve(1 + length);
     const buffer = this.#buffer;
     const start = this.#position;
-    let at = start + header;
+    let at = start + 1;
     for (let i = 0; i < length; i++) {
       const c = value.charCodeAt(i);
-      if (c > 127) return this.bytes(encoder.encode(value));
+      if (c > 127) return this.#longString(value);
       buffer[at++] = c;
     }
-    let v = length;
-    let head = start;
+    buffer[start] = length;
+    this.#position = at;
+    return this;
+  }
+
+  /** Encodes straight into the slab (the length guessed for ASCII, and the text moved if the guess was off). */
+  #longString(value: string): this {
+    const most = value.length * 3;
+    this.#reserve(MAX_VARINT32_BYTES + most);
+    const buffer = this.#buffer;
+    const start = this.#position;
+    const guess = varint32Length(value.length);
+    const { written } = encoder.encodeInto(value, buffer.subarray(start + guess, start + guess + most));
+    const header = varint32Length(written);
+    if (header !== guess) buffer.copyWithin(start + header, start + guess, start + guess + written);
+    let v = written;
+    let at = start;
     while (v > 127) {
-      buffer[head++] = (v & 127) | 128;
+      buffer[at++] = (v & 127) | 128;
       v >>>= 7;
     }
-    buffer[head] = v;
-    this.#position = at;
+    buffer[at] = v;
+    this.#position = start + header + written;
     return this;
   }
 
