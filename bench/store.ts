@@ -31,6 +31,8 @@ const SCOPES = 1_000;
 const TTL_SECONDS = 300;
 /** Calls before measuring, so JIT compilation and connection set-up are not counted. */
 const WARM_UP = 500;
+/** Rounds over every backend; each row reports its fastest round (the least disturbed by other processes). */
+const ROUNDS = 3;
 /** Calls per timed run when calls never reach the main thread. */
 const RUN_CALLS = 100;
 
@@ -71,22 +73,31 @@ export async function run(): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "tpf-bench-store-" });
   await using redis = await startRedisServer();
   try {
-    const specs: Record<string, (round: string) => string> = {
+    // A fresh store (file, database) for every measurement, so that counts never carry over.
+    const specs: Record<string, (use: number) => string> = {
       memory: () => "memory",
-      kv: (round) => `kv:${dir}/${round}.kv`,
-      redis: (round) => `${redis.spec(round === "host" ? 0 : 1)}`,
+      kv: (use) => `kv:${dir}/${use}.kv`,
+      redis: (use) => redis.spec(use),
     };
-    const rows: Row[] = [];
-    for (const [backend, spec] of Object.entries(specs)) {
-      const host = await withStore(spec("host"), measureFromHost);
-      if (backend === "memory") {
-        const plugin = await withStore(spec("plugin"), (store) => measureInWorker(store, binary));
-        rows.push({ backend, path: "in the worker (shared table)", host, plugin });
+    const best = new Map<string, Row>();
+    const keep = (row: Row) => {
+      const key = `${row.backend} ${row.path}`;
+      const previous = best.get(key);
+      if (previous === undefined || row.plugin.p50 < previous.plugin.p50) best.set(key, row);
+    };
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [backend, spec] of Object.entries(specs)) {
+        const use = round * 3;
+        const host = await withStore(spec(use), measureFromHost);
+        if (backend === "memory") {
+          const plugin = await withStore(spec(use + 1), (store) => measureInWorker(store, binary));
+          keep({ backend, path: "in the worker (shared table)", host, plugin });
+        }
+        const plugin = await withStore(spec(use + 2), (store) => measureFromPlugin(store, binary));
+        keep({ backend, path: "host call to the main thread", host, plugin });
       }
-      const plugin = await withStore(spec("plugin"), (store) => measureFromPlugin(store, binary));
-      rows.push({ backend, path: "host call to the main thread", host, plugin });
     }
-    return format(rows);
+    return format([...best.values()]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -188,7 +199,8 @@ function format(rows: Row[]): string {
     }),
     "",
     `In the worker, each sample is the mean of a run of ${RUN_CALLS} calls (pool dispatch included); the`,
-    "other plugin rows time single calls by their arrivals on the main thread.",
+    "other plugin rows time single calls by their arrivals on the main thread. Each row is the fastest",
+    `(by plugin p50) of ${ROUNDS} rounds over every backend.`,
   ];
   return lines.join("\n");
 }
