@@ -51,7 +51,7 @@ Deno.test("new --example count, then the project's `deno task test` passes and s
     assert.equal(tested.code, 0, tested.stdout + tested.stderr);
     assert.match(tested.stdout, /compiled assembly\/event_handler\.test\.ts/);
     assert.match(tested.stdout, /Suspicious login activity detected, attempts made: 4/);
-    assert.match(tested.stdout, /ok {4}test \(\d+ ms\)/);
+    assert.match(tested.stdout, /ok {4}test \((\d+ ms|\d+\.\d+ s)\)/);
     assert.match(tested.stdout, /1 passed, 0 failed/);
     assert.match(tested.stdout, /Success!/);
 
