@@ -424,7 +424,7 @@ message Unknown {
   const envelope = root.lookupType("inherited.OneOf");
   const decode = (line: string) => {
     const parsed = codec.toEvent(line);
-    assert.equal(parsed.member, "Named", parsed.fallback);
+    assert.equal(parsed.member, "Named", parsed.fallback ?? "");
     return envelope.toObject(envelope.decode(parsed.bytes)).Named;
   };
   assert.deepEqual(decode('{"event":"e"}'), { Type: "e" });
