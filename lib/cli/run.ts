@@ -3,36 +3,9 @@
  *
  * @module
  */
-import { type Command, type CommandArgs, UsageError } from "./command.ts";
-import { RUN_DEFAULTS } from "../run/defaults.ts";
+import { type Command, type CommandArgs, type OptionSpec, UsageError } from "./command.ts";
+import { RUN_OPTIONS, type RunOption, runOptionFlag, runOptionHelp } from "../run/options.ts";
 import type { RunValue } from "../run/settings.ts";
-
-const STRING_OPTIONS = [
-  "plugin",
-  "from",
-  "to",
-  "concurrency",
-  "timeout",
-  "memory-limit",
-  "batch-size",
-  "state-dir",
-  "on-plugin-error",
-  "dead-letter",
-  "store",
-  "api",
-  "identity",
-  "metrics",
-  "status-interval",
-  "tls-cert",
-  "tls-key",
-  "tls-ca",
-  "from-tls-cert",
-  "from-tls-key",
-  "from-tls-ca",
-  "to-tls-cert",
-  "to-tls-key",
-  "to-tls-ca",
-] as const;
 
 /** The `run` command. */
 export const runCommand: Command = {
@@ -59,110 +32,7 @@ export const runCommand: Command = {
       valueName: "FILE",
       description: "TOML configuration (event-handler's layout).",
     },
-    plugin: {
-      type: "string",
-      valueName: "FILE",
-      description: "The plugin's WebAssembly (build/production.wasm).",
-    },
-    "no-plugin": { type: "boolean", description: "Forward without a plugin (JSON in, JSON out)." },
-    from: { type: "string", valueName: "SOURCE", description: "stdin, file:PATH or http(s)://HOST:PORT." },
-    to: {
-      type: "string",
-      valueName: "SINK",
-      description: "stdout, file:PATH, http(s)://HOST:PORT/TAG or forward://HOST:PORT[?tag=TAG].",
-    },
-    concurrency: {
-      type: "string",
-      valueName: "N",
-      description: `Plugin instances running at once (default: ${RUN_DEFAULTS.concurrency}).`,
-    },
-    timeout: {
-      type: "string",
-      valueName: "DURATION",
-      description: `Limit of one plugin call, e.g. 500ms or 2s (default: ${RUN_DEFAULTS.timeout}).`,
-    },
-    "memory-limit": {
-      type: "string",
-      valueName: "SIZE",
-      description: "Cap of each plugin instance's memory, e.g. 64MiB (default: none).",
-    },
-    "batch-size": {
-      type: "string",
-      valueName: "N",
-      description: `Events per batch for the plugin pool and the sink (default: ${RUN_DEFAULTS.batchSize}).`,
-    },
-    "state-dir": {
-      type: "string",
-      valueName: "DIR",
-      description: `Positions, token store, dead letters, dry-run locks (default: ${RUN_DEFAULTS.stateDir}).`,
-    },
-    "no-follow": {
-      type: "boolean",
-      description: "File source: stop at the end of the log instead of following it.",
-    },
-    "on-plugin-error": {
-      type: "string",
-      valueName: "POLICY",
-      description: "forward-original, drop or dead-letter (default: forward-original: audit data is kept).",
-    },
-    "dead-letter": {
-      type: "string",
-      valueName: "FILE",
-      description:
-        "Malformed lines and dead-lettered events, as JSON lines (default: STATE-DIR/dead-letter.jsonl).",
-    },
-    store: {
-      type: "string",
-      valueName: "SPEC",
-      description: "Token store: memory, kv:PATH or redis://HOST:PORT/DB (default: kv:STATE-DIR/store.kv).",
-    },
-    api: {
-      type: "string",
-      valueName: "SPEC",
-      description:
-        "Where locks go: record, dry-run:FILE or teleport:HOST:PORT (default: dry-run:STATE-DIR/locks.jsonl).",
-    },
-    identity: {
-      type: "string",
-      valueName: "FILE",
-      description: "Identity file for --api teleport:... (tctl auth sign --format=file).",
-    },
-    metrics: { type: "string", valueName: "HOST:PORT", description: "Serve Prometheus metrics at /metrics." },
-    "status-interval": {
-      type: "string",
-      valueName: "DURATION",
-      description:
-        `Status line on stderr every DURATION; 0 turns it off (default: ${RUN_DEFAULTS.statusInterval}).`,
-    },
-    "tls-cert": {
-      type: "string",
-      valueName: "FILE",
-      description: "Certificate for the receiver and the sink where --from-/--to-tls-cert is not given.",
-    },
-    "tls-key": { type: "string", valueName: "FILE", description: "Key to go with --tls-cert." },
-    "tls-ca": {
-      type: "string",
-      valueName: "FILE",
-      description: "CA for both sides where no per-side CA is given.",
-    },
-    "from-tls-cert": {
-      type: "string",
-      valueName: "FILE",
-      description: "https:// receiver: server certificate.",
-    },
-    "from-tls-key": { type: "string", valueName: "FILE", description: "https:// receiver: server key." },
-    "from-tls-ca": {
-      type: "string",
-      valueName: "FILE",
-      description: "https:// receiver: CA of client certificates (turns on mutual TLS).",
-    },
-    "to-tls-cert": {
-      type: "string",
-      valueName: "FILE",
-      description: "Sink: client certificate (mutual TLS).",
-    },
-    "to-tls-key": { type: "string", valueName: "FILE", description: "Sink: client key." },
-    "to-tls-ca": { type: "string", valueName: "FILE", description: "Sink: CA verifying the server." },
+    ...Object.fromEntries(RUN_OPTIONS.map((option) => [runOptionFlag(option), optionSpec(option)])),
   },
   async run(args) {
     if (args.positionals.length > 0) {
@@ -210,14 +80,23 @@ export const runCommand: Command = {
   },
 };
 
+/** The command-line form of a `run` option. */
+function optionSpec(option: RunOption): OptionSpec {
+  const description = runOptionHelp(option);
+  return option.kind === "flag"
+    ? { type: "boolean", description }
+    : { type: "string", valueName: option.valueName, description };
+}
+
 /** The flags given on the command line, as option values. */
 function flagValues(args: CommandArgs): Record<string, RunValue> {
   const values: Record<string, RunValue> = {};
-  for (const name of STRING_OPTIONS) {
-    const value = args.values[name];
-    if (typeof value === "string") values[name] = { value, origin: `--${name}` };
+  for (const option of RUN_OPTIONS) {
+    const flag = runOptionFlag(option);
+    const value = args.values[flag];
+    const origin = `--${flag}`;
+    if (option.kind !== "flag" && typeof value === "string") values[option.name] = { value, origin };
+    if (option.kind === "flag" && value === true) values[option.name] = { value: !option.negated, origin };
   }
-  if (args.values["no-plugin"] === true) values["no-plugin"] = { value: true, origin: "--no-plugin" };
-  if (args.values["no-follow"] === true) values.follow = { value: false, origin: "--no-follow" };
   return values;
 }

@@ -32,52 +32,18 @@
 import { dirname, isAbsolute, join } from "node:path";
 import { parse, TomlError } from "smol-toml";
 import { logger } from "../log.ts";
+import { RUN_OPTIONS } from "./options.ts";
 import { RunSettingsError, type RunValue, type RunValues } from "./settings.ts";
 
 const log = logger("run");
 
-/** Top-level keys named like the long flags of `run`. */
-const FLAG_KEYS = new Set([
-  "from",
-  "to",
-  "state-dir",
-  "batch-size",
-  "follow",
-  "no-plugin",
-  "on-plugin-error",
-  "dead-letter",
-  "store",
-  "api",
-  "identity",
-  "metrics",
-  "status-interval",
-  "tls-cert",
-  "tls-key",
-  "tls-ca",
-  "from-tls-cert",
-  "from-tls-key",
-  "from-tls-ca",
-  "to-tls-cert",
-  "to-tls-key",
-  "to-tls-ca",
-]);
+/** Top-level keys: the options' names, except those event-handler keeps in a section. */
+const TOP_LEVEL_KEYS = new Set(
+  RUN_OPTIONS.filter((option) => option.section === undefined).map((o) => o.name),
+);
 
-/** Keys whose values are paths (resolved against the config file's folder). */
-const PATH_KEYS = new Set([
-  "plugin",
-  "state-dir",
-  "dead-letter",
-  "identity",
-  "tls-cert",
-  "tls-key",
-  "tls-ca",
-  "from-tls-cert",
-  "from-tls-key",
-  "from-tls-ca",
-  "to-tls-cert",
-  "to-tls-key",
-  "to-tls-ca",
-]);
+/** Options whose values are paths (resolved against the config file's folder). */
+const PATH_OPTIONS = new Set(RUN_OPTIONS.filter((option) => option.kind === "path").map((o) => o.name));
 
 /** Event-handler keys without an equivalent here, by section (`""` is the top level). */
 const IGNORED_EVENT_HANDLER_KEYS: Readonly<Record<string, readonly string[]>> = {
@@ -105,12 +71,9 @@ const IGNORED_EVENT_HANDLER_KEYS: Readonly<Record<string, readonly string[]>> = 
 
 /** `[section] key` -> option name. */
 const SECTION_KEYS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  "wasm": {
-    plugin: "plugin",
-    timeout: "timeout",
-    concurrency: "concurrency",
-    "memory-limit": "memory-limit",
-  },
+  "wasm": Object.fromEntries(
+    RUN_OPTIONS.filter((option) => option.section === "wasm").map((option) => [option.name, option.name]),
+  ),
   "forward.fluentd": { url: "to", cert: "to-tls-cert", key: "to-tls-key", ca: "to-tls-ca" },
   "teleport": { addr: "api", identity: "identity" },
 };
@@ -161,7 +124,7 @@ export function configValues(document: Record<string, unknown>, path: string): R
 
   for (const [key, value] of Object.entries(document)) {
     const origin = `${key} in ${path}`;
-    if (FLAG_KEYS.has(key)) {
+    if (TOP_LEVEL_KEYS.has(key)) {
       set(key, value, origin);
     } else if (key === "storage") {
       set("state-dir", value, origin);
@@ -205,7 +168,7 @@ function readSection(
 
 /** Paths in the file, and the paths inside `file:`, `kv:` and `dry-run:` specs, are relative to its folder. */
 function relativeTo(base: string, option: string, value: string): string {
-  if (PATH_KEYS.has(option)) return isAbsolute(value) ? value : join(base, value);
+  if (PATH_OPTIONS.has(option)) return isAbsolute(value) ? value : join(base, value);
   const prefix = SPEC_PATH_PREFIXES.find((p) => value.startsWith(p));
   if (prefix === undefined) return value;
   const rest = value.slice(prefix.length);

@@ -6,7 +6,6 @@
  */
 
 /** Defaults, as documented in `run --help`. */
-/** Defaults, as documented in `run --help`. */
 export const RUN_DEFAULTS = {
   concurrency: 2,
   timeout: "2s",
