@@ -73,11 +73,18 @@ export class WasmFormatError extends Error {
 /** Size of one WebAssembly memory page. */
 export const WASM_PAGE_SIZE = 65536;
 
-const SECTION_TYPE = 1;
-const SECTION_IMPORT = 2;
-const SECTION_FUNCTION = 3;
-const SECTION_MEMORY = 5;
-const SECTION_EXPORT = 7;
+/** Type section id (the ids below are the sections this folder reads or rewrites). */
+export const SECTION_TYPE = 1;
+/** Import section id. */
+export const SECTION_IMPORT = 2;
+/** Function section id. */
+export const SECTION_FUNCTION = 3;
+/** Memory section id. */
+export const SECTION_MEMORY = 5;
+/** Export section id. */
+export const SECTION_EXPORT = 7;
+/** Code section id. */
+export const SECTION_CODE = 10;
 
 const EXTERNAL_KINDS = ["function", "table", "memory", "global", "tag"] as const;
 const VALUE_TYPES: Readonly<Record<number, WasmValueType>> = {
@@ -138,15 +145,24 @@ class Reader {
   }
 }
 
-interface Section {
+/** Where one section of a binary lies. */
+export interface WasmSection {
+  /** Section id (`SECTION_*`; 0 for custom sections). */
   readonly id: number;
   /** Offset of the section id byte. */
   readonly start: number;
+  /** Offset of the section's first content byte (after its id and size). */
   readonly contentStart: number;
+  /** Offset just past the section. */
   readonly end: number;
 }
 
-function sections(bytes: Uint8Array): Section[] {
+/**
+ * Lists the sections of a binary in file order.
+ *
+ * @throws {WasmFormatError} when the magic or version is wrong or a section runs past the end.
+ */
+export function wasmSections(bytes: Uint8Array): WasmSection[] {
   if (
     bytes.length < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d
   ) {
@@ -156,7 +172,7 @@ function sections(bytes: Uint8Array): Section[] {
     throw new WasmFormatError("unsupported WebAssembly binary version");
   }
   const reader = new Reader(bytes, 8);
-  const found: Section[] = [];
+  const found: WasmSection[] = [];
   while (reader.offset < bytes.length) {
     const start = reader.offset;
     const id = reader.byte();
@@ -191,7 +207,7 @@ export function inspectWasm(bytes: Uint8Array): WasmModuleInfo {
     if (type === undefined) throw new WasmFormatError(`function type index ${index} out of range`);
     return type;
   };
-  for (const section of sections(bytes)) {
+  for (const section of wasmSections(bytes)) {
     const reader = new Reader(bytes, section.contentStart, section.end);
     switch (section.id) {
       case SECTION_TYPE:
@@ -261,7 +277,8 @@ export function inspectWasm(bytes: Uint8Array): WasmModuleInfo {
   return { imports, exports, memories };
 }
 
-function encodeU32(value: number): number[] {
+/** Encodes a non-negative integer as unsigned LEB128, the encoding of every count and index in a binary. */
+export function encodeU32(value: number): number[] {
   const out: number[] = [];
   do {
     let b = value % 128;
@@ -279,7 +296,7 @@ function encodeU32(value: number): number[] {
  * Throws {@linkcode WasmFormatError} when a memory needs more than `maximumPages` from the start.
  */
 export function limitMemory(bytes: Uint8Array, maximumPages: number): Uint8Array {
-  const section = sections(bytes).find((s) => s.id === SECTION_MEMORY);
+  const section = wasmSections(bytes).find((s) => s.id === SECTION_MEMORY);
   if (section === undefined) return bytes.slice();
   const reader = new Reader(bytes, section.contentStart, section.end);
   const content: number[] = [];

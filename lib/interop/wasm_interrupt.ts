@@ -13,16 +13,20 @@
  *
  * @module
  */
-import { WasmFormatError } from "./wasm_binary.ts";
+import {
+  encodeU32,
+  SECTION_CODE,
+  SECTION_EXPORT,
+  SECTION_IMPORT,
+  SECTION_MEMORY,
+  WasmFormatError,
+  wasmSections,
+} from "./wasm_binary.ts";
 
 /** Name of the exported shared memory whose first word interrupts the plugin's loops. */
 export const INTERRUPT_EXPORT = "__interrupt";
 
 const SECTION_ORDER = [1, 2, 3, 4, 5, 13, 6, 7, 8, 9, 12, 10, 11];
-const SECTION_IMPORT = 2;
-const SECTION_MEMORY = 5;
-const SECTION_EXPORT = 7;
-const SECTION_CODE = 10;
 
 interface Section {
   readonly id: number;
@@ -66,17 +70,6 @@ class Cursor {
     if (flags & 0x40) this.leb();
     this.leb();
   }
-}
-
-function encodeU32(value: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = value % 128;
-    value = Math.floor(value / 128);
-    if (value > 0) b |= 0x80;
-    out.push(b);
-  } while (value > 0);
-  return out;
 }
 
 function concat(parts: readonly (Uint8Array | readonly number[])[]): Uint8Array {
@@ -215,19 +208,9 @@ function instrumentBody(bytes: Uint8Array, check: readonly number[]): Uint8Array
   return concat(parts);
 }
 
+/** The sections of a binary, each with its content, so that they can be replaced and reordered. */
 function readSections(bytes: Uint8Array): Section[] {
-  if (bytes.length < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) {
-    throw new WasmFormatError("not a WebAssembly binary (missing \\0asm magic)");
-  }
-  const c = new Cursor(bytes, 8, bytes.length);
-  const sections: Section[] = [];
-  while (c.at < bytes.length) {
-    const id = c.byte();
-    const size = c.leb();
-    sections.push({ id, content: bytes.subarray(c.at, c.at + size) });
-    c.skip(size);
-  }
-  return sections;
+  return wasmSections(bytes).map((s) => ({ id: s.id, content: bytes.subarray(s.contentStart, s.end) }));
 }
 
 function countImportedMemories(section: Section | undefined): number {
