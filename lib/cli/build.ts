@@ -4,7 +4,7 @@
  * @module
  */
 import type { BuildTarget } from "../scaffold/build.ts";
-import { PROJECT_HINT } from "./new.ts";
+import { PROJECT_DIR_OPTION, PROJECT_HINT } from "./new.ts";
 import { type Command, stringOption, UsageError } from "./command.ts";
 
 /** The `build` command. */
@@ -23,13 +23,7 @@ export const buildCommand: Command = {
       valueName: "TARGET",
       description: "Build only this target: production or debug.",
     },
-    dir: {
-      type: "string",
-      short: "d",
-      valueName: "DIR",
-      default: ".",
-      description: "The plugin project folder.",
-    },
+    dir: PROJECT_DIR_OPTION,
   },
   async run(args) {
     // Loaded here, not at start-up: only this command needs the compiler.

@@ -5,10 +5,19 @@
  */
 import { EXAMPLE_NAMES, type ExampleName } from "../../boilerplate/mod.ts";
 import { createPluginProject, ProjectExistsError } from "../scaffold/project.ts";
-import { type Command, stringOption, UsageError } from "./command.ts";
+import { type Command, type OptionSpec, stringOption, UsageError } from "./command.ts";
 
 /** The hint for commands run outside a plugin project. */
 export const PROJECT_HINT = "run it in a plugin project folder or pass -d DIR; 'new DIR' creates a project";
+
+/** The `--dir`/`-d` option of the commands that work on a plugin project (see {@linkcode PROJECT_HINT}). */
+export const PROJECT_DIR_OPTION: OptionSpec = {
+  type: "string",
+  short: "d",
+  valueName: "DIR",
+  default: ".",
+  description: "The plugin project folder.",
+};
 
 /** The `new` command. */
 export const newCommand: Command = {

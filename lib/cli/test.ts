@@ -6,7 +6,7 @@
 import { TOKEN_STORE_SPEC_FORMS } from "../store/open.ts";
 import { formatSummary, formatTestResult, type TestEvent } from "../testing/results.ts";
 import { DEFAULT_TEST_TIMEOUT_MS, type PluginTestOptions } from "../testing/options.ts";
-import { PROJECT_HINT } from "./new.ts";
+import { PROJECT_DIR_OPTION, PROJECT_HINT } from "./new.ts";
 import { type Command, flagOption, integerOption, stringOption, UsageError } from "./command.ts";
 
 /** The `test` command. */
@@ -59,13 +59,7 @@ export const testCommand: Command = {
       description:
         "Compile even when the sources are unchanged since the last test build (build/test-cache/).",
     },
-    dir: {
-      type: "string",
-      short: "d",
-      valueName: "DIR",
-      default: ".",
-      description: "The plugin project folder.",
-    },
+    dir: PROJECT_DIR_OPTION,
   },
   async run(args) {
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument '${args.positionals[0]}'`);
