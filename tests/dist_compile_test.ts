@@ -7,24 +7,13 @@ import { fileURLToPath } from "node:url";
 import { BINARY_PATH, compileArgs, explainCompileFailure } from "../lib/dist/compile.ts";
 import { VERSION } from "../lib/version.ts";
 import frameworkConfig from "../deno.json" with { type: "json" };
+import { runProcess } from "./helpers/process.ts";
 
 const REPO_DIR = fileURLToPath(new URL("../", import.meta.url));
 const RUNTIME = `denort ${Deno.version.deno} (${Deno.build.target})`;
 
-async function run(command: string, args: string[], cwd: string) {
-  const output = await new Deno.Command(command, {
-    args,
-    cwd,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  return { success: output.success, stdout: decode(output.stdout), stderr: decode(output.stderr) };
-}
-
 Deno.test("deno task compile builds a working binary, or fails with one line naming DENORT_BIN", async () => {
-  const compiled = await run(Deno.execPath(), ["task", "-q", "compile"], REPO_DIR);
+  const compiled = await runProcess(Deno.execPath(), ["task", "-q", "compile"], REPO_DIR);
   if (!compiled.success) {
     // This machine cannot reach dl.deno.land: exactly one line, naming the runtime and DENORT_BIN.
     const lines = compiled.stderr.trimEnd().split("\n");
@@ -34,16 +23,16 @@ Deno.test("deno task compile builds a working binary, or fails with one line nam
     return;
   }
   const binary = `${REPO_DIR}${BINARY_PATH}`;
-  const version = await run(binary, ["--version"], REPO_DIR);
+  const version = await runProcess(binary, ["--version"], REPO_DIR);
   assert.equal(version.stdout.trim(), `teleport-plugin-framework ${VERSION}`);
   const dir = await Deno.makeTempDir({ prefix: "tpf-binary-" });
   try {
     // Outside the checkout, the binary needs nothing of the source tree; its projects' tasks call it.
-    const created = await run(binary, ["new", "plugin", "--example", "count"], dir);
+    const created = await runProcess(binary, ["new", "plugin", "--example", "count"], dir);
     assert.ok(created.success, created.stderr);
     const config = JSON.parse(await Deno.readTextFile(`${dir}/plugin/deno.json`));
     assert.match(config.tasks.test, new RegExp(`^'?${binary}'? test$`));
-    const tested = await run(binary, ["test"], `${dir}/plugin`);
+    const tested = await runProcess(binary, ["test"], `${dir}/plugin`);
     assert.ok(tested.success, tested.stdout + tested.stderr);
   } finally {
     await Deno.remove(dir, { recursive: true });

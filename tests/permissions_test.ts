@@ -13,20 +13,14 @@ import {
 } from "../lib/dist/permissions.ts";
 import { commands } from "../lib/cli/commands.ts";
 import frameworkConfig from "../deno.json" with { type: "json" };
+import { type ProcessOutput, runProcess } from "./helpers/process.ts";
 
 const CLI = fileURLToPath(new URL("../cli.ts", import.meta.url));
 const CONFIG = fileURLToPath(new URL("../deno.json", import.meta.url));
 
-async function cli(cwd: string, flags: string[], args: string[]) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", ...flags, "--config", CONFIG, CLI, ...args],
-    cwd,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+/** Runs the CLI from this checkout with the given permission flags. */
+function cli(cwd: string, flags: string[], args: string[]): Promise<ProcessOutput> {
+  return runProcess(Deno.execPath(), ["run", "--no-prompt", ...flags, "--config", CONFIG, CLI, ...args], cwd);
 }
 
 Deno.test("new, test, build and run work with read and write limited to a temporary folder", async () => {
