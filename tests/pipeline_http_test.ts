@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { createCounters, HttpSink, HttpSource, runPipeline, StreamSource } from "../lib/pipeline/mod.ts";
-import { createTestCertificates } from "./helpers/certs.ts";
+import { createTestCertificates, type TestCertificates } from "./helpers/certs.ts";
 import { makeEvents, MemorySink, waitFor } from "./helpers/pipeline_memory.ts";
 
 const read = (path: string) => Deno.readTextFile(path);
 
-Deno.test("the HTTPS receiver with mutual TLS accepts a client of its CA and rejects others", async () => {
-  await using certs = await createTestCertificates();
-  const source = await HttpSource.listen({
+/** An HTTPS receiver on a free loopback port that requires client certificates of the test CA. */
+async function listenWithMutualTls(certs: TestCertificates): Promise<HttpSource> {
+  return await HttpSource.listen({
     hostname: "127.0.0.1",
     port: 0,
     tls: {
@@ -16,6 +16,11 @@ Deno.test("the HTTPS receiver with mutual TLS accepts a client of its CA and rej
       ca: await read(certs.caCert),
     },
   });
+}
+
+Deno.test("the HTTPS receiver with mutual TLS accepts a client of its CA and rejects others", async () => {
+  await using certs = await createTestCertificates();
+  const source = await listenWithMutualTls(certs);
   const sink = new MemorySink();
   const controller = new AbortController();
   const run = runPipeline({ source, sink, signal: controller.signal, statusIntervalMs: 0 });
@@ -138,15 +143,7 @@ Deno.test("the HTTP sink loses nothing while fluentd is down, then delivers when
 
 Deno.test("the HTTPS sink presents its client certificate to a receiver requiring mutual TLS", async () => {
   await using certs = await createTestCertificates();
-  const receiver = await HttpSource.listen({
-    hostname: "127.0.0.1",
-    port: 0,
-    tls: {
-      cert: await read(certs.serverCert),
-      key: await read(certs.serverKey),
-      ca: await read(certs.caCert),
-    },
-  });
+  const receiver = await listenWithMutualTls(certs);
   const received = new MemorySink();
   const controller = new AbortController();
   const relay = runPipeline({

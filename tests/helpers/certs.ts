@@ -69,10 +69,12 @@ export async function createTestCertificates(): Promise<TestCertificates> {
   };
 }
 
-async function makeCa(base: string, commonName: string): Promise<void> {
-  await openssl([
-    "req",
-    "-x509",
+/** Long enough for any test run, short enough that a leaked file is useless. */
+const VALID_DAYS = "2";
+
+/** `openssl req` arguments making a new P-256 key at `BASE.key` for the subject `commonName`. */
+function newKeyArgs(base: string, commonName: string): string[] {
+  return [
     "-newkey",
     "ec",
     "-pkeyopt",
@@ -80,12 +82,20 @@ async function makeCa(base: string, commonName: string): Promise<void> {
     "-nodes",
     "-keyout",
     `${base}.key`,
+    "-subj",
+    `/O=tpf tests/CN=${commonName}`,
+  ];
+}
+
+async function makeCa(base: string, commonName: string): Promise<void> {
+  await openssl([
+    "req",
+    "-x509",
+    ...newKeyArgs(base, commonName),
     "-out",
     `${base}.crt`,
     "-days",
-    "2",
-    "-subj",
-    `/O=tpf tests/CN=${commonName}`,
+    VALID_DAYS,
     "-addext",
     "basicConstraints=critical,CA:TRUE",
     "-addext",
@@ -99,20 +109,7 @@ async function makeLeaf(
   commonName: string,
   extensions: string[],
 ): Promise<void> {
-  await openssl([
-    "req",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-keyout",
-    `${base}.key`,
-    "-out",
-    `${base}.csr`,
-    "-subj",
-    `/O=tpf tests/CN=${commonName}`,
-  ]);
+  await openssl(["req", ...newKeyArgs(base, commonName), "-out", `${base}.csr`]);
   const extFile = `${base}.ext`;
   await Deno.writeTextFile(extFile, ["basicConstraints=CA:FALSE", ...extensions].join("\n") + "\n");
   await openssl([
@@ -128,7 +125,7 @@ async function makeLeaf(
     "-out",
     `${base}.crt`,
     "-days",
-    "2",
+    VALID_DAYS,
     "-extfile",
     extFile,
   ]);
