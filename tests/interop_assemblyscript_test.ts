@@ -7,17 +7,11 @@ import {
   STRING_CLASS_ID,
 } from "../lib/interop/assemblyscript.ts";
 import { inspectWasm, limitMemory, WasmFormatError } from "../lib/interop/wasm_binary.ts";
-import { compileSnippet } from "./helpers/assemblyscript.ts";
+import { compileSnippet, ECHO_AND_REVERSE } from "./helpers/assemblyscript.ts";
 
 const SOURCE = `
 export function ids(): i32 { return idof<ArrayBuffer>() * 100 + idof<String>(); }
-export function echo(s: string): string { return s; }
-export function reverse(b: ArrayBuffer): ArrayBuffer {
-  const src = Uint8Array.wrap(b);
-  const out = new Uint8Array(src.length);
-  for (let i = 0; i < src.length; i++) out[i] = src[src.length - 1 - i];
-  return out.buffer;
-}
+${ECHO_AND_REVERSE}
 export function add(a: i64, b: f64): f64 { return <f64>a + b; }
 `;
 

@@ -13,20 +13,14 @@ import {
 import { WORKER_OPTIONS } from "../lib/pool/context.ts";
 import { AssemblyScriptEnv, HandleEvent, PluginExports, Store, Testing } from "../traits/mod.ts";
 import type { TokenStore } from "../lib/store/types.ts";
-import { compileSnippet } from "./helpers/assemblyscript.ts";
+import { compileSnippet, ECHO_AND_REVERSE } from "./helpers/assemblyscript.ts";
 
 const PLUGIN = `
 @external("probe", "enter") declare function enter(): void;
 @external("probe", "leave") declare function leave(): void;
 
 export function handleEvent(request: ArrayBuffer): ArrayBuffer { return request; }
-export function echo(s: string): string { return s; }
-export function reverse(b: ArrayBuffer): ArrayBuffer {
-  const src = Uint8Array.wrap(b);
-  const out = new Uint8Array(src.length);
-  for (let i = 0; i < src.length; i++) out[i] = src[src.length - 1 - i];
-  return out.buffer;
-}
+${ECHO_AND_REVERSE}
 export function mix(a: i32, b: i64, c: f64, d: bool): f64 { return d ? <f64>a + <f64>b + c : 0; }
 export function guarded(): void { enter(); leave(); }
 export function failAssert(n: i32): void { assert(n > 1, "n must be above 1"); }

@@ -14,6 +14,20 @@ export interface TestPluginSource {
   readonly flags?: readonly string[];
 }
 
+/**
+ * AssemblyScript exports passing a string and a buffer through the host boundary: `echo(s)` returns `s`,
+ * `reverse(b)` a new buffer with `b`'s bytes in reverse order.
+ */
+export const ECHO_AND_REVERSE = `
+export function echo(s: string): string { return s; }
+export function reverse(b: ArrayBuffer): ArrayBuffer {
+  const src = Uint8Array.wrap(b);
+  const out = new Uint8Array(src.length);
+  for (let i = 0; i < src.length; i++) out[i] = src[src.length - 1 - i];
+  return out.buffer;
+}
+`;
+
 const cache = new Map<string, Promise<Uint8Array>>();
 
 /**
