@@ -20,6 +20,7 @@
 import protobuf from "protobufjs";
 import { bundledSchema } from "./schema.ts";
 import type { Timestamp } from "./timestamp.ts";
+import { editDistance } from "../edit_distance.ts";
 
 /** A field value of a {@linkcode ProtoMessage}. */
 export type ProtoValue =
@@ -516,22 +517,6 @@ export function closestName(name: string, candidates: readonly string[]): string
     if (d < bestDistance) [best, bestDistance] = [candidate, d];
   }
   return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(
-        previous[j] + 1,
-        current[j - 1] + 1,
-        previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    previous = current;
-  }
-  return previous[b.length];
 }
 
 // ---- wire-level helpers (for raw bytes the schema may not fully describe) ----

@@ -15,6 +15,7 @@
  */
 import type protobuf from "protobufjs";
 import { eventTypesOfMember } from "../events/catalog.ts";
+import { editDistance } from "../edit_distance.ts";
 
 /** The fixture file format of the original framework: a protobuf message as proto-named JSON. */
 export interface FixtureDocument {
@@ -180,20 +181,4 @@ export function closeTemplateNames(
     .sort((a, b) => a.distance - b.distance || a.name.localeCompare(b.name))
     .slice(0, limit)
     .map((s) => s.name);
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(
-        previous[j] + 1,
-        current[j - 1] + 1,
-        previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    previous = current;
-  }
-  return previous[b.length];
 }
