@@ -442,6 +442,11 @@ function mapEntrySize(f: FieldPlan, ctx: MessageContext): string {
 function emitMapSize(f: FieldPlan, ctx: MessageContext, indent: string): string[] {
   const tagSize = varintSize(tagOf(f.number, WireType.lengthDelimited));
   ctx.use("delimitedSize");
+  return emitMapEntries(f, indent, [`size += ${tagSize} + delimitedSize(${mapEntrySize(f, ctx)});`]);
+}
+
+/** A loop over a non-empty map field's entries, with `key` and `value` in scope for `body`. */
+function emitMapEntries(f: FieldPlan, indent: string, body: readonly string[]): string[] {
   const i1 = indent + "  ";
   return [
     `${indent}if (this.${f.name}.size > 0) {`,
@@ -449,7 +454,7 @@ function emitMapSize(f: FieldPlan, ctx: MessageContext, indent: string): string[
     `${i1}for (let i = 0; i < keys.length; i++) {`,
     `${i1}  const key = keys[i];`,
     `${i1}  const value = this.${f.name}.get(key);`,
-    `${i1}  size += ${tagSize} + delimitedSize(${mapEntrySize(f, ctx)});`,
+    ...body.map((line) => `${i1}  ${line}`),
     `${i1}}`,
     `${indent}}`,
   ];
@@ -560,23 +565,15 @@ function typeArgument(scalar: Scalar): string {
 }
 
 function emitMapWrite(f: FieldPlan, ctx: MessageContext, indent: string): string[] {
-  const i1 = indent + "  ";
   const key = f.key!;
   const writeValue = f.message
-    ? [`${i1}  w.message(${tagOf(2, WireType.lengthDelimited)}, value);`]
-    : [`${i1}  w.tag(${tagOf(2, f.scalar!.wireType)});`, `${i1}  ${fill(f.scalar!.write, "value")};`];
-  return [
-    `${indent}if (this.${f.name}.size > 0) {`,
-    `${i1}const keys = this.${f.name}.keys();`,
-    `${i1}for (let i = 0; i < keys.length; i++) {`,
-    `${i1}  const key = keys[i];`,
-    `${i1}  const value = this.${f.name}.get(key);`,
-    `${i1}  w.tag(${tagOf(f.number, WireType.lengthDelimited)});`,
-    `${i1}  w.uint32(${mapEntrySize(f, ctx)});`,
-    `${i1}  w.tag(${tagOf(1, key.wireType)});`,
-    `${i1}  ${fill(key.write, "key")};`,
+    ? [`w.message(${tagOf(2, WireType.lengthDelimited)}, value);`]
+    : [`w.tag(${tagOf(2, f.scalar!.wireType)});`, `${fill(f.scalar!.write, "value")};`];
+  return emitMapEntries(f, indent, [
+    `w.tag(${tagOf(f.number, WireType.lengthDelimited)});`,
+    `w.uint32(${mapEntrySize(f, ctx)});`,
+    `w.tag(${tagOf(1, key.wireType)});`,
+    `${fill(key.write, "key")};`,
     ...writeValue,
-    `${i1}}`,
-    `${indent}}`,
-  ];
+  ]);
 }
