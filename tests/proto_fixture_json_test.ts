@@ -119,15 +119,14 @@ Deno.test("value forms: enums, 64-bit, bytes, Struct, maps, wrappers, LabelValue
       Argv: ["-c", "ls"],
     },
   });
-  const login = messageFromJson("events.UserLogin", {
-    IdentityAttributes: {
-      followers: 20,
-      site_admin: false,
-      err: null,
-      emails: [{ primary: true }],
-      name: "bob",
-    },
-  });
+  const attributes = {
+    followers: 20,
+    site_admin: false,
+    err: null,
+    emails: [{ primary: true }],
+    name: "bob",
+  };
+  const login = messageFromJson("events.UserLogin", { IdentityAttributes: attributes });
   assert.deepEqual(login.IdentityAttributes, {
     fields: {
       followers: { number_value: 20 },
@@ -137,15 +136,7 @@ Deno.test("value forms: enums, 64-bit, bytes, Struct, maps, wrappers, LabelValue
       name: { string_value: "bob" },
     },
   });
-  assert.deepEqual(messageToJson("events.UserLogin", login), {
-    IdentityAttributes: {
-      followers: 20,
-      site_admin: false,
-      err: null,
-      emails: [{ primary: true }],
-      name: "bob",
-    },
-  });
+  assert.deepEqual(messageToJson("events.UserLogin", login), { IdentityAttributes: attributes });
   const print = messageFromJson("events.SessionPrint", { Data: "aGVsbG8=", Bytes: 5 });
   assert.deepEqual(print, { Data: new TextEncoder().encode("hello"), Bytes: 5n });
   assert.deepEqual(messageToJson("events.SessionPrint", print), { Data: "aGVsbG8=", Bytes: 5 });
