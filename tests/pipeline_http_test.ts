@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createCounters, HttpSink, HttpSource, runPipeline, StreamSource } from "../lib/pipeline/mod.ts";
-import { createTestCertificates, type TestCertificates } from "./helpers/certs.ts";
+import { createTestCertificates, postJsonOverTls, type TestCertificates } from "./helpers/certs.ts";
 import { makeEvents, MemorySink, waitFor } from "./helpers/pipeline_memory.ts";
 
 const read = (path: string) => Deno.readTextFile(path);
@@ -24,24 +24,13 @@ Deno.test("the HTTPS receiver with mutual TLS accepts a client of its CA and rej
   const sink = new MemorySink();
   const controller = new AbortController();
   const run = runPipeline({ source, sink, signal: controller.signal, statusIntervalMs: 0 });
-  const post = async (cert?: string, key?: string) => {
-    const client = Deno.createHttpClient({
-      caCerts: [await read(certs.caCert)],
-      ...(cert && key ? { cert: await read(cert), key: await read(key) } : {}),
-    });
-    try {
-      const response = await fetch(`https://localhost:${source.port}/events.log`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: '{"event":"user.login","user":"alice"}',
-        client,
-      });
-      await response.body?.cancel();
-      return response.status;
-    } finally {
-      client.close();
-    }
-  };
+  const post = (cert?: string, key?: string) =>
+    postJsonOverTls(
+      `https://localhost:${source.port}/events.log`,
+      '{"event":"user.login","user":"alice"}',
+      certs.caCert,
+      cert && key ? { cert, key } : undefined,
+    );
   try {
     assert.equal(await post(certs.clientCert, certs.clientKey), 200);
     await assert.rejects(post(certs.foreignClientCert, certs.foreignClientKey));

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { SAMPLE_LOG_NAME } from "../fixtures/audit/generate.ts";
-import { createTestCertificates } from "./helpers/certs.ts";
+import { createTestCertificates, postJsonOverTls } from "./helpers/certs.ts";
 import { startRedisServer } from "./helpers/redis.ts";
 import { CLI, plugin, QUIET_PASSTHROUGH, readJsonLines, runCli, SAMPLE_AUDIT_LOG } from "./run_support.ts";
 
@@ -235,25 +235,8 @@ Deno.test("run as an HTTPS receiver for event-handler: mTLS, the plugin, metrics
     "--status-interval",
     "0",
   ]);
-  const post = async (body: string, cert = certs.clientCert, key = certs.clientKey) => {
-    const client = Deno.createHttpClient({
-      caCerts: [await Deno.readTextFile(certs.caCert)],
-      cert: await Deno.readTextFile(cert),
-      key: await Deno.readTextFile(key),
-    });
-    try {
-      const response = await fetch(`https://localhost:${port}/teleport.log`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body,
-        client,
-      });
-      await response.body?.cancel();
-      return response.status;
-    } finally {
-      client.close();
-    }
-  };
+  const post = (body: string, cert = certs.clientCert, key = certs.clientKey) =>
+    postJsonOverTls(`https://localhost:${port}/teleport.log`, body, certs.caCert, { cert, key });
   try {
     const [alice, santa] = [
       SAMPLE_LINES.find((line) => JSON.parse(line).event === "user.login")!,

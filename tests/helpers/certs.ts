@@ -69,6 +69,34 @@ export async function createTestCertificates(): Promise<TestCertificates> {
   };
 }
 
+/**
+ * POSTs `body` as JSON to an `https://` URL, trusting the CA certificate at `caCert` and, when `client` is
+ * given, presenting that certificate and key (PEM file paths); resolves to the response status.
+ */
+export async function postJsonOverTls(
+  url: string,
+  body: string,
+  caCert: string,
+  client?: { cert: string; key: string },
+): Promise<number> {
+  const httpClient = Deno.createHttpClient({
+    caCerts: [await Deno.readTextFile(caCert)],
+    ...(client && { cert: await Deno.readTextFile(client.cert), key: await Deno.readTextFile(client.key) }),
+  });
+  try {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+      client: httpClient,
+    });
+    await response.body?.cancel();
+    return response.status;
+  } finally {
+    httpClient.close();
+  }
+}
+
 /** Long enough for any test run, short enough that a leaked file is useless. */
 const VALID_DAYS = "2";
 
