@@ -33,12 +33,6 @@ interface Exports {
   __unpin(ptr: number): void;
 }
 
-const LABELS = {
-  env: "production",
-  team: "platform",
-  hostname: "ip-172-31-8-163.us-east-2.compute.internal",
-};
-
 /** A small sample event, as an object for protobufjs's `fromObject`. */
 const USER_LOGIN: Record<string, Record<string, unknown>> = {
   UserLogin: {
