@@ -95,8 +95,48 @@ Deno.test("gen names the importing file and the proto paths when an import is mi
     assert.equal(result.code, 1);
     assert.equal(
       result.stderr.trim(),
-      `error: missing/b.proto: file not found in proto paths '${dir}' (imported by a.proto)`,
+      `error: missing/b.proto: file not found in proto paths '${dir}', then bundled google/protobuf and ` +
+        "gogoproto files (imported by a.proto)",
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("gen takes google/protobuf and gogoproto imports from the proto paths first, then its bundled copies", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "codegen_cli_" });
+  try {
+    // Like Teleport's api/proto tree: the schema imports well-known types and gogoproto it does not ship.
+    await Deno.writeTextFile(
+      join(dir, "audit.proto"),
+      [
+        'syntax = "proto3";',
+        "package audit;",
+        'import "gogoproto/gogo.proto";',
+        'import "google/protobuf/struct.proto";',
+        'import "google/protobuf/timestamp.proto";',
+        "message Entry {",
+        "  google.protobuf.Timestamp time = 1 [(gogoproto.stdtime) = true, (gogoproto.nullable) = false];",
+        "  google.protobuf.Struct details = 2;",
+        "}",
+      ].join("\n"),
+    );
+    const bundled = await gen("-I", dir, "--out", join(dir, "out"), "audit.proto");
+    assert.equal(bundled.code, 0, bundled.stderr);
+    assert.match(bundled.stdout, /Parsed 5 \.proto files, wrote 4 files/);
+    const google = await Deno.readTextFile(join(dir, "out", "google.ts"));
+    assert.match(google, /export class Timestamp extends Message/);
+    assert.match(google, /export class Struct extends Message/);
+
+    // A proto path's own copy wins over the bundled one, as with protoc's include order.
+    await Deno.mkdir(join(dir, "google", "protobuf"), { recursive: true });
+    await Deno.writeTextFile(
+      join(dir, "google", "protobuf", "timestamp.proto"),
+      'syntax = "proto3"; package google.protobuf; message Timestamp { int64 seconds = 1; int32 nanos = 2; string zone = 3; }',
+    );
+    const own = await gen("-I", dir, "--out", join(dir, "own"), "audit.proto");
+    assert.equal(own.code, 0, own.stderr);
+    assert.match(await Deno.readTextFile(join(dir, "own", "google.ts")), /zone: string = "";/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

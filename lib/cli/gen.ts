@@ -6,7 +6,14 @@
  */
 import { dirname, join, relative } from "node:path";
 import { type Command, type CommandArgs, stringListOption, stringOption, UsageError } from "./command.ts";
-import { directorySource, loadProtoRoot } from "../proto/loader.ts";
+import {
+  chainSources,
+  directorySource,
+  loadProtoRoot,
+  memorySource,
+  type ProtoSource,
+} from "../proto/loader.ts";
+import { BUNDLED_PROTO_FILES } from "../proto/schema.ts";
 import { generateAssemblyScript } from "../codegen/generate.ts";
 
 /** The `gen` command. */
@@ -18,7 +25,8 @@ export const genCommand: Command = {
     "Generate AssemblyScript protobuf classes from .proto files.",
     "",
     "FILE.proto paths are import paths relative to a --proto-path folder (as with protoc). Imports are",
-    "looked up in the proto paths in order; unknown options (gogoproto and others) are ignored.",
+    "looked up in the proto paths in order, then, for google/protobuf/ and gogoproto/ files, in the",
+    "bundled copies (as protoc ships the well-known types); unknown options are ignored.",
     "OUTDIR/index.ts exports one namespace per top-level package:",
     "  import { events, google } from './vendor/teleport'",
   ].join("\n"),
@@ -54,7 +62,10 @@ async function run(args: CommandArgs): Promise<number> {
   const entries = args.positionals.map((file) => importPathOf(file, protoPaths));
 
   const started = performance.now();
-  const { root, files } = loadProtoRoot(entries, directorySource(protoPaths));
+  const { root, files } = loadProtoRoot(
+    entries,
+    chainSources(directorySource(protoPaths), standardImports()),
+  );
   const generated = generateAssemblyScript(root);
   for (const [path, source] of generated) {
     const target = join(out, path);
@@ -65,6 +76,20 @@ async function run(args: CommandArgs): Promise<number> {
   for (const path of generated.keys()) console.log(`  ${join(out, path)}`);
   console.log(`Parsed ${files.length} .proto files, wrote ${generated.size} files in ${millis} ms`);
   return 0;
+}
+
+/** Import path prefixes of the files that schemas import without shipping them (Teleport's tree does not). */
+const STANDARD_PREFIXES = ["google/protobuf/", "gogoproto/"];
+
+/**
+ * The bundled well-known types and gogoproto options, searched after the proto paths. The bundled Teleport
+ * files are left out on purpose: a tree missing one of its own files must fail, not be patched silently.
+ */
+function standardImports(): ProtoSource {
+  const files = Object.entries(BUNDLED_PROTO_FILES).filter(([path]) =>
+    STANDARD_PREFIXES.some((prefix) => path.startsWith(prefix))
+  );
+  return memorySource(Object.fromEntries(files), "bundled google/protobuf and gogoproto files");
 }
 
 /**
