@@ -43,6 +43,11 @@ Deno.test("names, types and comments follow the .proto", () => {
     feature,
     /\/\*\* Every scalar type, singular\. \*\/\n {4}export class Scalars extends Message \{/,
   );
+  // Read as English whatever the name starts with (never "a AccessList").
+  assert.match(
+    feature,
+    /\/\*\* Decodes protobuf bytes into a new Scalars; aborts on malformed input\. \*\/\n {6}static decode\(buf: ArrayBuffer\): Scalars \{/,
+  );
   assert.match(feature, /a_int64: i64 = 0;/);
   assert.match(feature, /a_uint64: u64 = 0;/);
   assert.match(feature, /a_bytes: ArrayBuffer = new ArrayBuffer\(0\);/);

@@ -123,7 +123,7 @@ export function emitMessage(type: protobuf.Type, ctx: MessageContext, indent: st
   const i2 = i1 + "  ";
   out.push(
     "",
-    `${i1}/** Decodes a ${name} from protobuf bytes; aborts on malformed input. */`,
+    `${i1}/** Decodes protobuf bytes into a new ${name}; aborts on malformed input. */`,
     `${i1}static decode(buf: ArrayBuffer): ${name} {`,
     `${i2}const message = new ${name}();`,
     `${i2}message.mergeFrom(new Reader(buf));`,
