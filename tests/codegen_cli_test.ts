@@ -142,6 +142,74 @@ Deno.test("gen takes google/protobuf and gogoproto imports from the proto paths 
   }
 });
 
+Deno.test("gen resolves google/protobuf/any.proto and field_mask.proto from its bundled copies", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "codegen_cli_" });
+  try {
+    // Teleport's service files import these two well-known types; the tree itself does not ship them.
+    await Deno.writeTextFile(
+      join(dir, "update.proto"),
+      [
+        'syntax = "proto3";',
+        "package update;",
+        'import "google/protobuf/any.proto";',
+        'import "google/protobuf/field_mask.proto";',
+        "message Request {",
+        "  google.protobuf.Any resource = 1;",
+        "  google.protobuf.FieldMask update_mask = 2;",
+        "}",
+      ].join("\n"),
+    );
+    const out = join(dir, "vendor", "teleport");
+    const result = await gen("--proto-path", dir, "--out", out, "update.proto");
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /Parsed 3 \.proto files, wrote 4 files/);
+
+    await Deno.mkdir(join(dir, "assembly"));
+    await Deno.writeTextFile(
+      join(dir, "assembly", "index.ts"),
+      [
+        'import { update } from "../vendor/teleport";',
+        "export function newBuffer(length: i32): ArrayBuffer { return new ArrayBuffer(length); }",
+        "export function widen(buf: ArrayBuffer): ArrayBuffer {",
+        "  const request = update.Request.decode(buf);",
+        '  request.update_mask.paths.push(request.resource.type_url.split(".").pop());',
+        "  return request.encode();",
+        "}",
+      ].join("\n"),
+    );
+    const { binary } = await compileAssemblyScript({ entries: ["assembly/index.ts"], baseDir: dir });
+    const { instance } = await WebAssembly.instantiate(binary as BufferSource, { env: { abort() {} } });
+    const wasm = instance.exports as unknown as {
+      memory: WebAssembly.Memory;
+      newBuffer(n: number): number;
+      widen(p: number): number;
+      __pin(p: number): number;
+      __unpin(p: number): void;
+    };
+
+    const { root } = loadProtoRoot(["update.proto"], directorySource([dir, PROTO]));
+    const Request = root.lookupType("update.Request");
+    const resource = {
+      type_url: "type.googleapis.com/types.LockV2",
+      value: new Uint8Array([10, 3, 1, 2, 3]),
+    };
+    const input = Request.encode(Request.fromObject({ resource, update_mask: { paths: ["spec.expires"] } }))
+      .finish();
+    const ptr = wasm.__pin(wasm.newBuffer(input.length));
+    new Uint8Array(wasm.memory.buffer, ptr, input.length).set(input);
+    const encoded = wasm.widen(ptr);
+    wasm.__unpin(ptr);
+    const length = new Uint32Array(wasm.memory.buffer)[(encoded - 4) >>> 2];
+    const output = Request.decode(new Uint8Array(wasm.memory.buffer, encoded, length).slice());
+    assert.deepEqual(Request.toObject(output, { bytes: Array }), {
+      resource: { type_url: resource.type_url, value: [10, 3, 1, 2, 3] },
+      update_mask: { paths: ["spec.expires", "LockV2"] },
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("gen explains missing options and unknown types in one line", async () => {
   const dir = await Deno.makeTempDir({ prefix: "codegen_cli_" });
   try {

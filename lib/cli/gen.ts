@@ -15,6 +15,8 @@ import {
 } from "../proto/loader.ts";
 import { BUNDLED_PROTO_FILES } from "../proto/schema.ts";
 import { generateAssemblyScript } from "../codegen/generate.ts";
+import anyProto from "../../proto/google/protobuf/any.proto" with { type: "text" };
+import fieldMaskProto from "../../proto/google/protobuf/field_mask.proto" with { type: "text" };
 
 /** The `gen` command. */
 export const genCommand: Command = {
@@ -82,6 +84,16 @@ async function run(args: CommandArgs): Promise<number> {
 const STANDARD_PREFIXES = ["google/protobuf/", "gogoproto/"];
 
 /**
+ * Well-known types that Teleport's api/proto services import but the bundled schema does not use. They live here
+ * rather than in `BUNDLED_PROTO_FILES` so that the host's runtime schema, and the worker bundles embedding
+ * it, stay as they are.
+ */
+const GENERATOR_ONLY_WELL_KNOWN_FILES: Readonly<Record<string, string>> = {
+  "google/protobuf/any.proto": anyProto,
+  "google/protobuf/field_mask.proto": fieldMaskProto,
+};
+
+/**
  * The bundled well-known types and gogoproto options, searched after the proto paths. The bundled Teleport
  * files are left out on purpose: a tree missing one of its own files must fail, not be patched silently.
  */
@@ -89,7 +101,10 @@ function standardImports(): ProtoSource {
   const files = Object.entries(BUNDLED_PROTO_FILES).filter(([path]) =>
     STANDARD_PREFIXES.some((prefix) => path.startsWith(prefix))
   );
-  return memorySource(Object.fromEntries(files), "bundled google/protobuf and gogoproto files");
+  return memorySource(
+    { ...Object.fromEntries(files), ...GENERATOR_ONLY_WELL_KNOWN_FILES },
+    "bundled google/protobuf and gogoproto files",
+  );
 }
 
 /**
