@@ -3,19 +3,23 @@
  *
  * `string` is an AssemblyScript `string` (UTF-16 in plugin memory) and `bytes` an AssemblyScript
  * `ArrayBuffer`; both travel as a pointer on the WebAssembly side and are marshalled once, generically,
- * from the declaration.
+ * from the declaration. `text` is a JavaScript string that crosses threads as UTF-8: plugins have no such
+ * type, so only worker adapters (`trait.ts`), which run JavaScript next to the plugin, declare it.
  *
  * @module
  */
 
-/** A parameter type: a WebAssembly number, a boolean, an AssemblyScript string or ArrayBuffer. */
-export type ParamType = "i32" | "i64" | "f32" | "f64" | "bool" | "string" | "bytes";
+/**
+ * A parameter type: a WebAssembly number, a boolean, an AssemblyScript string or ArrayBuffer, or (for worker
+ * adapters only) UTF-8 `text`.
+ */
+export type ParamType = "i32" | "i64" | "f32" | "f64" | "bool" | "string" | "bytes" | "text";
 
 /** A result type: any parameter type, or `void`. */
 export type ResultType = ParamType | "void";
 
 /** Maps a declared type to the JavaScript type trait code and pool callers see. */
-export type JsValueOf<T extends ResultType> = T extends "string" ? string
+export type JsValueOf<T extends ResultType> = T extends "string" | "text" ? string
   : T extends "bytes" ? Uint8Array
   : T extends "i64" ? bigint
   : T extends "bool" ? boolean
@@ -39,7 +43,7 @@ export interface Signature<
 /** Named plugin exports and their signatures, e.g. `{ handleEvent: { params: ["bytes"], result: "bytes" } }`. */
 export type ExportDeclarations = Readonly<Record<string, Signature>>;
 
-/** The WebAssembly value type each declared type travels as (`void` has none). */
+/** The WebAssembly value type each declared type travels as (`void` and `text` have none). */
 export const WASM_TYPE: Readonly<Record<ResultType, "i32" | "i64" | "f32" | "f64" | undefined>> = {
   i32: "i32",
   i64: "i64",
@@ -48,6 +52,7 @@ export const WASM_TYPE: Readonly<Record<ResultType, "i32" | "i64" | "f32" | "f64
   bool: "i32",
   string: "i32",
   bytes: "i32",
+  text: undefined,
   void: undefined,
 };
 

@@ -28,8 +28,30 @@ function enlarge(buffer: GrowableBuffer, needed: number): void {
 
 const CHUNK = 8192;
 
+const UTF16 = new TextDecoder("utf-16le");
+const UTF8 = new TextDecoder();
+const UTF8_ENCODER = new TextEncoder();
+
+/** Strings up to this many code units are encoded and decoded in JavaScript when they are ASCII. */
+const SHORT_TEXT = 32;
+
+/** Decodes UTF-8; short ASCII text without a native decoder call, which costs more than the work itself. */
+function decodeUtf8(bytes: Uint8Array): string {
+  if (bytes.length > SHORT_TEXT) return UTF8.decode(bytes);
+  let text = "";
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] > 0x7f) return UTF8.decode(bytes);
+    text += String.fromCharCode(bytes[i]);
+  }
+  return text;
+}
+
 /** Decodes UTF-16LE code units exactly (lone surrogates are kept, unlike `TextDecoder`). */
 export function decodeUtf16(bytes: Uint8Array): string {
+  // The native decoder is many times faster; it only differs on lone surrogates, which it replaces with U+FFFD,
+  // so a result holding U+FFFD (rare) is decoded again unit by unit.
+  const fast = UTF16.decode(bytes);
+  if (!fast.includes("\uFFFD")) return fast;
   const units = bytes.byteOffset % 2 === 0
     ? new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 1)
     : new Uint16Array(bytes.slice().buffer, 0, bytes.byteLength >>> 1);
@@ -78,8 +100,33 @@ export class ValueWriter {
   string(value: string): void {
     this.u32(value.length * 2);
     const at = this.#reserve(value.length * 2);
+    if (at % 2 === 0) {
+      const units = new Uint16Array(this.buffer, at, value.length);
+      for (let i = 0; i < value.length; i++) units[i] = value.charCodeAt(i);
+      return;
+    }
     const view = this.#view;
     for (let i = 0; i < value.length; i++) view.setUint16(at + i * 2, value.charCodeAt(i), true);
+  }
+
+  /** Writes a JavaScript string as UTF-8 preceded by its byte length (lone surrogates become U+FFFD). */
+  text(value: string): void {
+    if (value.length <= SHORT_TEXT && this.#shortAscii(value)) return;
+    const lengthAt = this.#reserve(4);
+    // At most 3 bytes per UTF-16 code unit; the unused rest is given back.
+    const at = this.#reserve(value.length * 3);
+    const { written } = UTF8_ENCODER.encodeInto(value, this.#bytes.subarray(at, at + value.length * 3));
+    this.offset = at + written;
+    this.#view.setUint32(lengthAt, written, true);
+  }
+
+  /** Writes a short ASCII string byte by byte (a native encoder call costs more); false when not ASCII. */
+  #shortAscii(value: string): boolean {
+    for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) > 0x7f) return false;
+    this.u32(value.length);
+    const at = this.#reserve(value.length);
+    for (let i = 0; i < value.length; i++) this.#bytes[at + i] = value.charCodeAt(i);
+    return true;
   }
 
   /**
@@ -93,6 +140,9 @@ export class ValueWriter {
       case "string":
         if (typeof value !== "string") throw new TypeError(`${what} must be a string`);
         return this.string(value);
+      case "text":
+        if (typeof value !== "string") throw new TypeError(`${what} must be a string`);
+        return this.text(value);
       case "bytes":
         if (!(value instanceof Uint8Array)) throw new TypeError(`${what} must be a Uint8Array`);
         return this.bytes(value);
@@ -170,6 +220,8 @@ export class ValueReader {
         return undefined;
       case "string":
         return decodeUtf16(this.rawBytes());
+      case "text":
+        return decodeUtf8(this.rawBytes());
       case "bytes":
         return this.rawBytes().slice();
       default:
@@ -178,7 +230,7 @@ export class ValueReader {
   }
 
   /** Reads a numeric value as WebAssembly takes it (`bool` as 0 or 1) or JavaScript sees it. */
-  number(type: Exclude<ParamType, "string" | "bytes">, forWasm = false): number | bigint | boolean {
+  number(type: Exclude<ParamType, "string" | "bytes" | "text">, forWasm = false): number | bigint | boolean {
     const at = this.offset;
     switch (type) {
       case "i64":

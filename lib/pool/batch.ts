@@ -56,7 +56,7 @@ export interface Job {
   input?: Uint8Array<ArrayBuffer>;
 }
 
-const FIXED_SIZE: Readonly<Record<Exclude<ResultType, "string" | "bytes">, number>> = {
+const FIXED_SIZE: Readonly<Record<Exclude<ResultType, "string" | "bytes" | "text">, number>> = {
   i32: 4,
   f32: 4,
   bool: 4,
@@ -83,7 +83,7 @@ export function checkArguments(exportName: string, signature: Signature, args: r
     const value = args[i];
     const ok = type === "bytes"
       ? value instanceof Uint8Array
-      : type === "string"
+      : type === "string" || type === "text"
       ? typeof value === "string"
       : type === "bool"
       ? typeof value === "boolean"
@@ -131,6 +131,7 @@ export function encodeJob(job: Job, buffers: InputBuffers): Uint8Array<ArrayBuff
       const type = params[p];
       if (type === "bytes") size += 4 + (call[p] as Uint8Array).byteLength;
       else if (type === "string") size += 4 + (call[p] as string).length * 2;
+      else if (type === "text") size += 4 + (call[p] as string).length * 3;
       else size += FIXED_SIZE[type];
     }
   }
@@ -142,6 +143,7 @@ export function encodeJob(job: Job, buffers: InputBuffers): Uint8Array<ArrayBuff
       const value = call[p];
       if (type === "bytes") writer.bytes(value as Uint8Array);
       else if (type === "string") writer.string(value as string);
+      else if (type === "text") writer.text(value as string);
       else writer.wasmValue(type, value as number | bigint);
     }
   }
