@@ -7,16 +7,20 @@ import {
   FileSink,
   FileSource,
   formatPrometheus,
+  type LineProcessor,
   openSink,
   openSource,
   parseListenAddress,
   parseSinkSpec,
   parseSourceSpec,
   PipelineSpecError,
+  type ProcessedRecord,
+  type Processor,
   runPipeline,
   serveMetrics,
   StreamSource,
 } from "../lib/pipeline/mod.ts";
+import { parseJsonObjectLine } from "../lib/teleport_json/json.ts";
 import { TEST_PROCESSORS } from "./helpers/pipeline_main.ts";
 import { makeEvents, MemorySink, waitFor } from "./helpers/pipeline_memory.ts";
 
@@ -29,7 +33,29 @@ const POLICY_INPUT = [
   "[1,2]",
 ];
 
-async function runPolicy(policy: "forward-original" | "drop" | "dead-letter") {
+/**
+ * The `policy` test processor as a {@linkcode LineProcessor}: it gets the raw lines (the pipeline parses
+ * nothing) and reports the ones that are not JSON objects as malformed itself, as `run`'s workers do.
+ */
+const LINE_POLICY: LineProcessor = {
+  kind: "lines",
+  async process(lines) {
+    const parsed = lines.map((line) => parseJsonObjectLine(line, JSON.parse));
+    const objects = parsed.filter((p) => typeof p !== "string").map((event, i) => ({
+      line: String(i),
+      event,
+    }));
+    const decided = await TEST_PROCESSORS.policy!(objects);
+    return parsed.map((p): ProcessedRecord =>
+      typeof p === "string" ? { kind: "malformed", message: p } : decided.shift()!
+    );
+  },
+};
+
+async function runPolicy(
+  policy: "forward-original" | "drop" | "dead-letter",
+  processor: Processor | LineProcessor = TEST_PROCESSORS.policy!,
+) {
   const dir = await Deno.makeTempDir();
   try {
     await Deno.writeTextFile(`${dir}/a.log`, POLICY_INPUT.join("\n") + "\n");
@@ -39,7 +65,7 @@ async function runPolicy(policy: "forward-original" | "drop" | "dead-letter") {
     const summary = await runPipeline({
       source,
       sink,
-      processor: TEST_PROCESSORS.policy,
+      processor,
       onProcessorError: policy,
       deadLetter,
       statusIntervalMs: 0,
@@ -54,19 +80,28 @@ async function runPolicy(policy: "forward-original" | "drop" | "dead-letter") {
   }
 }
 
-Deno.test("malformed lines go to the dead-letter file with their position and the pipeline continues", async () => {
-  const { forwarded, dead, counters } = await runPolicy("forward-original");
-  assert.deepEqual(forwarded, ["plain", "crashes", "changed"]);
-  assert.deepEqual(dead.map((d) => [d.reason, d.line]), [["malformed", "this is not JSON"], [
-    "malformed",
-    "[1,2]",
-  ]]);
-  const endOfSecondLine = POLICY_INPUT[0].length + 1 + POLICY_INPUT[1].length + 1;
-  assert.deepEqual(dead[0].position, { file: "a.log", offset: endOfSecondLine });
-  assert.match(dead[0].error, /not JSON/);
-  assert.match(dead[1].error, /not a JSON object: array/);
-  assert.equal(counters.malformed, 2);
-});
+for (
+  const [shape, processor] of [["processor", TEST_PROCESSORS.policy!], [
+    "line processor",
+    LINE_POLICY,
+  ]] as const
+) {
+  Deno.test(`malformed lines go to the dead-letter file with their position and the pipeline continues (${shape})`, async () => {
+    const { forwarded, dead, counters } = await runPolicy("forward-original", processor);
+    assert.deepEqual(forwarded, ["plain", "crashes", "changed"]);
+    assert.deepEqual(dead.map((d) => [d.reason, d.line]), [["malformed", "this is not JSON"], [
+      "malformed",
+      "[1,2]",
+    ]]);
+    const endOfSecondLine = POLICY_INPUT[0].length + 1 + POLICY_INPUT[1].length + 1;
+    assert.deepEqual(dead[0].position, { file: "a.log", offset: endOfSecondLine });
+    assert.match(dead[0].error, /^not JSON: /);
+    assert.equal(dead[1].error, "not a JSON object: array");
+    assert.equal(counters.malformed, 2);
+    assert.equal(counters.processorErrors, 1);
+    assert.equal(counters.eventsOut, 3);
+  });
+}
 
 Deno.test("processor errors follow --on-plugin-error: forward-original keeps the original event", async () => {
   const { forwarded, counters } = await runPolicy("forward-original");

@@ -189,11 +189,11 @@ Deno.test("lines whose values do not fit their fields become Unknown too, with t
 Deno.test("input that is not a JSON object is rejected with a clear error", () => {
   assert.throws(
     () => bundled.toEvent("{not json"),
-    (e) => e instanceof TeleportJsonError && /not valid JSON/.test(e.message),
+    (e) => e instanceof TeleportJsonError && /^not JSON: /.test(e.message),
   );
   assert.throws(
     () => bundled.toEvent("[1,2]"),
-    (e) => e instanceof TeleportJsonError && e.message === "not a JSON object",
+    (e) => e instanceof TeleportJsonError && e.message === "not a JSON object: array",
   );
 });
 

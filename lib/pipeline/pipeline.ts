@@ -2,7 +2,8 @@
  * The pipeline core: source -> batches -> processor -> sink, with at-least-once delivery.
  *
  * Three loops connected by a bounded queue: the reader takes chunks from the source and validates each line
- * (a JSON object, or it is dead-lettered as malformed); each batch's processing starts at once and its promise
+ * (a JSON object, or it is dead-lettered as malformed; a {@linkcode LineProcessor} checks the lines itself,
+ * off the main thread); each batch's processing starts at once and its promise
  * joins the queue, so several batches can be processed concurrently while their order is kept; the writer
  * takes batches in order, writes dead letters, writes the outgoing lines to the sink (retrying forever with
  * backoff) and only then acknowledges the batch's last position to the source. A full queue stops the reader,
@@ -11,12 +12,14 @@
  * @module
  */
 import { logger } from "../log.ts";
+import { parseJsonObjectLine } from "../teleport_json/json.ts";
 import type { DeadLetterEntry, DeadLetterFile } from "./dead_letter.ts";
 import { createCounters, formatStatus, type PipelineCounters } from "./metrics.ts";
 import { BoundedQueue } from "./queue.ts";
 import { retryForever, type RetryOptions, untilAborted } from "./retry.ts";
 import type {
   InputRecord,
+  LineProcessor,
   ProcessedRecord,
   Processor,
   ProcessorErrorPolicy,
@@ -35,7 +38,7 @@ export interface PipelineOptions<P> {
   /** Where events go. */
   sink: Sink;
   /** Decides each event's fate; without one every event is forwarded unchanged. */
-  processor?: Processor;
+  processor?: Processor | LineProcessor;
   /** What to do with an event whose processing failed. Default `forward-original`. */
   onProcessorError?: ProcessorErrorPolicy;
   /** Where malformed lines (and errored events under the `dead-letter` policy) are kept. */
@@ -119,22 +122,39 @@ export async function runPipeline<P>(options: PipelineOptions<P>): Promise<Pipel
   else stop.addEventListener("abort", onStop, { once: true });
   const status = startStatusLine(counters, options.statusIntervalMs ?? 10_000);
 
+  const malformed = (record: SourceRecord<P>, error: string, deadLetters: DeadLetterEntry[]) => {
+    counters.malformed++;
+    log.error("malformed input at {position}: {error}", { position: record.position, error });
+    deadLetters.push(deadLetter("malformed", error, record));
+  };
+
   const prepare = async (records: readonly SourceRecord<P>[]): Promise<OutgoingBatch<P>> => {
-    const inputs: InputRecord[] = [];
+    let inputs: readonly { readonly line: string }[];
     const positions: P[] = [];
     const deadLetters: DeadLetterEntry[] = [];
-    for (const record of records) {
-      const event = parseEventLine(record.line);
-      if (typeof event === "string") {
-        counters.malformed++;
-        log.error("malformed input at {position}: {error}", { position: record.position, error: event });
-        deadLetters.push(deadLetter("malformed", event, record));
-        continue;
+    let results: ProcessedRecord[];
+    if (isLineProcessor(options.processor)) {
+      const processor = options.processor;
+      inputs = records;
+      for (const record of records) positions.push(record.position);
+      results = await processSafely(() => processor.process(records.map((record) => record.line)), inputs);
+    } else {
+      const parsed: InputRecord[] = [];
+      for (const record of records) {
+        const event = parseEventLine(record.line);
+        if (typeof event === "string") {
+          malformed(record, event, deadLetters);
+          continue;
+        }
+        parsed.push({ line: record.line, event });
+        positions.push(record.position);
       }
-      inputs.push({ line: record.line, event });
-      positions.push(record.position);
+      inputs = parsed;
+      const processor = options.processor;
+      results = parsed.length === 0 || processor === undefined
+        ? parsed.map(() => FORWARD)
+        : await processSafely(() => processor(parsed), parsed);
     }
-    const results = inputs.length === 0 ? [] : await processSafely(options.processor, inputs);
     const lines: string[] = [];
     for (let i = 0; i < inputs.length; i++) {
       const result = results[i];
@@ -149,6 +169,9 @@ export async function runPipeline<P>(options: PipelineOptions<P>): Promise<Pipel
         case "drop":
           counters.dropped++;
           break;
+        case "malformed":
+          malformed({ line: inputs[i].line, position: positions[i] }, result.message, deadLetters);
+          break;
         case "error":
           counters.processorErrors++;
           log.warn("processing failed at {position} ({policy}): {error}", {
@@ -162,7 +185,7 @@ export async function runPipeline<P>(options: PipelineOptions<P>): Promise<Pipel
             counters.dropped++;
           } else {
             deadLetters.push(
-              deadLetter("processor-error", result.message, { ...inputs[i], position: positions[i] }),
+              deadLetter("processor-error", result.message, { line: inputs[i].line, position: positions[i] }),
             );
           }
       }
@@ -237,25 +260,21 @@ export async function runPipeline<P>(options: PipelineOptions<P>): Promise<Pipel
 
 /** The parsed JSON object, or an error message when the line is not a JSON object. */
 function parseEventLine(line: string): Record<string, unknown> | string {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch (error) {
-    return `not JSON: ${(error as Error).message}`;
-  }
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    return `not a JSON object: ${value === null ? "null" : Array.isArray(value) ? "array" : typeof value}`;
-  }
-  return value as Record<string, unknown>;
+  return parseJsonObjectLine(line, JSON.parse as (text: string) => Record<string, unknown>);
 }
 
+function isLineProcessor(processor: Processor | LineProcessor | undefined): processor is LineProcessor {
+  return typeof processor === "object" && processor.kind === "lines";
+}
+
+/** The processor's results, or an error for every input when it fails or answers for a different count. */
 async function processSafely(
-  processor: Processor | undefined,
-  inputs: InputRecord[],
+  process: () => Promise<ProcessedRecord[]>,
+  inputs: readonly unknown[],
 ): Promise<ProcessedRecord[]> {
-  if (!processor) return inputs.map(() => FORWARD);
+  if (inputs.length === 0) return [];
   try {
-    const results = await processor(inputs);
+    const results = await process();
     if (results.length !== inputs.length) {
       throw new Error(`processor returned ${results.length} results for ${inputs.length} events`);
     }

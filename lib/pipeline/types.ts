@@ -71,7 +71,9 @@ export type ProcessedRecord =
   /** Forward nothing. */
   | { readonly kind: "drop" }
   /** Processing failed; the pipeline's error policy decides what happens to the event. */
-  | { readonly kind: "error"; readonly message: string };
+  | { readonly kind: "error"; readonly message: string }
+  /** The line is not a JSON object (only a {@linkcode LineProcessor} finds this): dead-lettered as malformed. */
+  | { readonly kind: "malformed"; readonly message: string };
 
 /**
  * Decides the fate of a batch of events: resolves to one {@linkcode ProcessedRecord} per input, in order.
@@ -85,6 +87,26 @@ export type ProcessedRecord =
  * ```
  */
 export type Processor = (events: readonly InputRecord[]) => Promise<ProcessedRecord[]>;
+
+/**
+ * A processor that takes the raw lines and checks them itself, typically off the main thread: the pipeline
+ * then does not parse them. It answers `malformed` for a line that is not a JSON object.
+ *
+ * @example
+ * ```ts
+ * import type { LineProcessor } from "./types.ts";
+ * const dropEmpty: LineProcessor = {
+ *   kind: "lines",
+ *   process: (lines) => Promise.resolve(lines.map((line) => line === "{}" ? { kind: "drop" } : { kind: "forward" })),
+ * };
+ * ```
+ */
+export interface LineProcessor {
+  /** Tells it apart from a {@linkcode Processor} function. */
+  readonly kind: "lines";
+  /** Resolves to one {@linkcode ProcessedRecord} per line, in order; a rejection is an error for every line. */
+  process(lines: readonly string[]): Promise<ProcessedRecord[]>;
+}
 
 /** What to do with an event whose processing failed. */
 export type ProcessorErrorPolicy = "forward-original" | "drop" | "dead-letter";

@@ -41,6 +41,30 @@ export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value) && !RAW.isRawJSON(value);
 }
 
+/**
+ * Parses a line that must hold one JSON object, with `parse` (e.g. `JSON.parse` or {@linkcode parseJsonLossless});
+ * returns the object, or the reason it is not one (`not JSON: ...`, `not a JSON object: array`) for logs and
+ * dead letters.
+ *
+ * @example
+ * ```ts
+ * import { parseJsonObjectLine } from "./json.ts";
+ * parseJsonObjectLine("[1]", JSON.parse); // "not a JSON object: array"
+ * ```
+ */
+export function parseJsonObjectLine<T>(line: string, parse: (text: string) => T): T | string {
+  let value: T;
+  try {
+    value = parse(line);
+  } catch (error) {
+    return `not JSON: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    return `not a JSON object: ${value === null ? "null" : Array.isArray(value) ? "array" : typeof value}`;
+  }
+  return value;
+}
+
 const INTEGER_LITERAL = /^-?\d+$/;
 /** Integers above 2^53 have at least 16 digits. */
 const BIG_INTEGER_DIGITS = 16;
