@@ -16,14 +16,20 @@
  * @module
  */
 import { join } from "node:path";
-import { FileSink, FileSource, type Processor, runPipeline } from "../lib/pipeline/mod.ts";
+import {
+  FileSink,
+  FileSource,
+  type LineProcessor,
+  type Processor,
+  runPipeline,
+} from "../lib/pipeline/mod.ts";
 import { ExecutionContextPool } from "../lib/pool/pool.ts";
 import { createPluginProcessor } from "../lib/run/processor.ts";
 import { buildPlugin } from "../lib/scaffold/build.ts";
 import { createPluginProject } from "../lib/scaffold/project.ts";
 import { TeleportJsonCodec } from "../lib/teleport_json/codec.ts";
 import type { JsonObject } from "../lib/teleport_json/json.ts";
-import { AssemblyScriptEnv, HandleEvent } from "../traits/mod.ts";
+import { AssemblyScriptEnv, EventLines } from "../traits/mod.ts";
 
 /** Events in the generated audit log. */
 export const EVENTS = 100_000;
@@ -37,7 +43,7 @@ export interface PipelineVariant {
   /** Row label. */
   name: string;
   /** The processor; `undefined` forwards every event unchanged without a hook. */
-  processor?: Processor;
+  processor?: Processor | LineProcessor;
 }
 
 /** The built-in variants. */
@@ -177,13 +183,14 @@ export function handleEvent(request: plugin.HandleEventRequest): plugin.HandleEv
 `;
 
 /**
- * The built-in variants next to the plugin path as \`run\` runs it (converter + pool + response handling, the
- * passthrough plugin built by the real compiler in a temporary project) with 1 and 2 instances, and the
- * converter alone (JSON -> \`events.OneOf\` -> request, no pool: the main thread's share of the plugin path).
+ * The built-in variants next to the plugin path as \`run\` runs it (lines to the workers, which convert them,
+ * run the passthrough plugin built by the real compiler in a temporary project and decide each outcome) with 1
+ * and 2 instances, and the converter alone on the main thread (JSON -> \`events.OneOf\` -> request, no pool:
+ * the work the workers take off the main thread).
  */
 async function runWithPlugin(): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "tpf-bench-plugin-" });
-  const pools: ExecutionContextPool<{ handleEvent: { params: ["bytes"]; result: "bytes" } }>[] = [];
+  const pools: { close(): Promise<void> }[] = [];
   try {
     await createPluginProject({ dir, example: "passthrough" });
     await Deno.writeTextFile(join(dir, "assembly", "event_handler.ts"), PASSTHROUGH_HANDLER);
@@ -198,17 +205,18 @@ async function runWithPlugin(): Promise<string> {
           return FORWARD;
         })),
     }];
+    const eventLines = new EventLines();
     for (const concurrency of [1, 2]) {
       const pool = await ExecutionContextPool.create({
         plugin,
-        traits: [new AssemblyScriptEnv(), new HandleEvent()] as const,
+        traits: [new AssemblyScriptEnv(), eventLines] as const,
         concurrency,
         timeout: 5_000,
       });
       pools.push(pool);
       variants.push({
         name: `passthrough plugin (run's processor), ${concurrency} instance${concurrency > 1 ? "s" : ""}`,
-        processor: createPluginProcessor({ pool, json }),
+        processor: createPluginProcessor({ pool }),
       });
     }
     const inProcess = await run(variants);

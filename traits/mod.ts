@@ -8,6 +8,7 @@
  * | `TeleportApi` | `api.upsertLock(lock: ArrayBuffer): void` | |
  * | `Testing` | `test.getFixture(n: i32): ArrayBuffer`, `test.getFixtureAsHandleEventRequest(n: i32): ArrayBuffer`, `test.getLatestAPIRequest(): ArrayBuffer` | |
  * | `HandleEvent` | | `handleEvent(request: ArrayBuffer): ArrayBuffer` |
+ * | `EventLines` | | `handleEvent` (as `HandleEvent`); adds the worker-side export `handleEventLine(line: text): text` |
  * | `PluginExports` | | given at run time |
  *
  * @module
@@ -18,6 +19,7 @@ export {
   formatTrace,
   type TraceSource,
 } from "./assemblyscript_env.ts";
+export { EventLines, type EventLinesExports, type EventLinesOptions } from "./event_lines.ts";
 export { PluginExports } from "./exports.ts";
 export { HandleEvent, type HandleEventExports } from "./handle_event.ts";
 export { Store } from "./store.ts";

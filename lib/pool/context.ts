@@ -41,7 +41,7 @@ import {
   type WorkerMessage,
 } from "./protocol.ts";
 import { isFailedMemoryGrow, type PreparedPlugin } from "./prepare.ts";
-import type { HostCallContext } from "./trait.ts";
+import type { HostCallContext, WorkerScript } from "./trait.ts";
 import workerBundle from "../dist/worker_bundle.js" with { type: "text" };
 
 /** What a context tells its pool. */
@@ -61,14 +61,23 @@ export interface ContextSettings {
   readonly memoryLimitBytes?: number;
   /** Where encoded arguments are taken from and returned to. */
   readonly buffers: InputBuffers;
+  /** The URL of the script every worker runs (see {@linkcode createWorkerUrl}). */
+  readonly workerUrl: string;
 }
 
+/** The plain worker: `worker_entry.ts` bundled into one script (`deno task bundle-worker`). */
+export const PLAIN_WORKER: WorkerScript = { name: "plain", source: workerBundle };
+
 /**
- * The worker entry every context runs: `worker.ts` bundled into one script (`deno task bundle-worker`) and
- * started from a `data:` URL, so that starting a worker reads nothing from disk: it needs no read permission
- * and works the same from a checkout, a URL import and the compiled binary.
+ * Makes the URL workers start from to run `script`: a `blob:` URL, so that starting a worker reads nothing
+ * from disk (it needs no read permission and works the same from a checkout, a URL import and the compiled
+ * binary) and costs the main thread little (a `data:` URL of a large script costs it ~100 ms a worker).
+ * Revoke it (`URL.revokeObjectURL`) once no worker will start from it.
  */
-export const WORKER_URL: URL = new URL(`data:text/javascript,${encodeURIComponent(workerBundle)}`);
+export function createWorkerUrl(script: WorkerScript): string {
+  return URL.createObjectURL(new Blob([script.source], { type: "text/javascript" }));
+}
+
 /** How every context's worker is started: a module worker without any permission. */
 export const WORKER_OPTIONS: WorkerOptions = { type: "module", deno: { permissions: "none" } };
 
@@ -122,7 +131,7 @@ export class ExecutionContext {
       this.#onReady = resolve;
       this.#onStartFailed = reject;
     });
-    this.#worker = new Worker(WORKER_URL, WORKER_OPTIONS);
+    this.#worker = new Worker(settings.workerUrl, WORKER_OPTIONS);
     this.#worker.onmessage = (event: MessageEvent<WorkerMessage>) => this.#receive(event.data);
     this.#worker.onerror = (event) => {
       event.preventDefault();
@@ -135,6 +144,9 @@ export class ExecutionContext {
       module: plugin.module,
       hostFunctions: plugin.descriptors,
       exports: plugin.exports,
+      adapters: Object.fromEntries(
+        Object.entries(plugin.adapters).map(([name, { adapter, config }]) => [name, { adapter, config }]),
+      ),
       control: this.#control,
       outputs: this.#outputs,
       channel: this.#channel,

@@ -8,7 +8,7 @@
 import type { Logger } from "../log.ts";
 import type { ExportDeclarations, JsParams, JsValueOf, Signature } from "../interop/types.ts";
 import { Batch, type CallResult, checkArguments, encodeJob, InputBuffers, type Job } from "./batch.ts";
-import { ExecutionContext } from "./context.ts";
+import { createWorkerUrl, ExecutionContext, PLAIN_WORKER } from "./context.ts";
 import { PluginLoadError, PoolClosedError } from "./errors.ts";
 import {
   type ExecutionContextPoolOptions,
@@ -98,11 +98,17 @@ export class ExecutionContextPool<E extends ExportDeclarations> {
       timeoutMs: resolved.timeoutMs,
       logger: resolved.logger,
       buffers: new InputBuffers(),
+      workerUrl: createWorkerUrl(plugin.workerScript ?? PLAIN_WORKER),
       memoryLimitBytes: resolved.memoryLimitPages === undefined
         ? undefined
         : resolved.memoryLimitPages * 65536,
     });
-    await pool.#start();
+    try {
+      await pool.#start();
+    } catch (error) {
+      URL.revokeObjectURL(pool.#settings.workerUrl);
+      throw error;
+    }
     return pool;
   }
 
@@ -327,6 +333,7 @@ export class ExecutionContextPool<E extends ExportDeclarations> {
     this.#pendingStarts = 0;
     for (const context of this.#starting) context.terminate();
     this.#starting.clear();
+    URL.revokeObjectURL(this.#settings.workerUrl);
     return Promise.resolve();
   }
 }

@@ -17,7 +17,7 @@ import {
 } from "../interop/wasm_binary.ts";
 import { PluginLoadError, PoolOptionsError } from "./errors.ts";
 import type { HostFunctionDescriptor } from "./protocol.ts";
-import type { HostFunction, Trait } from "./trait.ts";
+import type { AdapterExport, HostFunction, Trait, WorkerScript } from "./trait.ts";
 
 /** A plugin checked against its traits and compiled. */
 export interface PreparedPlugin {
@@ -29,8 +29,12 @@ export interface PreparedPlugin {
   /** Host functions the plugin imports, in the order of {@linkcode descriptors}. */
   readonly hostFunctions: readonly HostFunction[];
   readonly descriptors: readonly HostFunctionDescriptor[];
-  /** Every export the traits require, with its signature. */
+  /** Every export callers may run: the plugin's exports the traits require, then the traits' adapter exports. */
   readonly exports: ExportDeclarations;
+  /** The adapter exports among {@linkcode exports}. */
+  readonly adapters: Readonly<Record<string, AdapterExport>>;
+  /** The worker script the traits bring for their adapters; the plain worker when undefined. */
+  readonly workerScript?: WorkerScript;
 }
 
 function wasmSignature(signature: Signature): WasmFunctionType {
@@ -82,6 +86,43 @@ function requiredExports(traits: readonly Trait[]): Record<string, Signature> {
     }
   }
   return exports;
+}
+
+/** Plugins have no UTF-8 strings: `text` is for adapters only. */
+function rejectText(where: string, signature: Signature): void {
+  if (signature.params.includes("text") || signature.result === "text") {
+    throw new PoolOptionsError(`${where} uses the type text, which only adapter exports can use`);
+  }
+}
+
+/** The traits' adapter exports, and the one worker script that implements them. */
+function adapterExports(
+  traits: readonly Trait[],
+  plugin: Readonly<Record<string, Signature>>,
+): { adapters: Record<string, AdapterExport>; workerScript?: WorkerScript } {
+  const adapters: Record<string, AdapterExport> = {};
+  let workerScript: WorkerScript | undefined;
+  for (const trait of traits) {
+    const declared = Object.entries(trait.adapterExports ?? {});
+    if (declared.length === 0) continue;
+    if (trait.workerScript === undefined) {
+      throw new PoolOptionsError(`the ${trait.name} trait declares adapter exports but no worker script`);
+    }
+    if (workerScript !== undefined && workerScript.source !== trait.workerScript.source) {
+      throw new PoolOptionsError(
+        `the ${trait.name} trait needs the worker script ${trait.workerScript.name}, but another trait ` +
+          `needs ${workerScript.name}: a pool runs one worker script`,
+      );
+    }
+    workerScript = trait.workerScript;
+    for (const [name, adapter] of declared) {
+      if (Object.hasOwn(plugin, name) || Object.hasOwn(adapters, name)) {
+        throw new PoolOptionsError(`export ${name} is declared twice (adapter export of ${trait.name})`);
+      }
+      adapters[name] = adapter;
+    }
+  }
+  return { adapters, workerScript };
 }
 
 function checkModule(
@@ -150,6 +191,9 @@ export async function preparePlugin(
 ): Promise<PreparedPlugin> {
   const byImport = hostFunctionsByImport(traits);
   const exports = requiredExports(traits);
+  for (const [key, { fn }] of byImport) rejectText(`host function ${key}`, fn);
+  for (const [name, signature] of Object.entries(exports)) rejectText(`export ${name}`, signature);
+  const { adapters, workerScript } = adapterExports(traits, exports);
   let info: WasmModuleInfo;
   let binary = bytes;
   try {
@@ -187,7 +231,16 @@ export async function preparePlugin(
     builtin: fn.kind === "worker" ? fn.builtin : undefined,
     shared: fn.kind === "worker" ? fn.shared : undefined,
   }));
-  return { module, binary, interruptible, hostFunctions, descriptors, exports };
+  return {
+    module,
+    binary,
+    interruptible,
+    hostFunctions,
+    descriptors,
+    exports: { ...exports, ...adapters },
+    adapters,
+    workerScript,
+  };
 }
 
 /**

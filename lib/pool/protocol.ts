@@ -86,6 +86,8 @@ export interface InitMessage {
   readonly module: WebAssembly.Module;
   readonly hostFunctions: readonly HostFunctionDescriptor[];
   readonly exports: Readonly<Record<string, Signature>>;
+  /** The adapter exports among `exports`: which adapter of the worker script implements each, and its config. */
+  readonly adapters: Readonly<Record<string, { readonly adapter: string; readonly config?: unknown }>>;
   readonly control: SharedArrayBuffer;
   readonly outputs: readonly [SharedArrayBuffer, SharedArrayBuffer];
   readonly channel: SharedArrayBuffer;

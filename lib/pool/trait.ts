@@ -10,10 +10,22 @@
  * - {@linkcode workerFunction}: inside the worker, for functions built into the worker (pure, or on state in a
  *   `SharedArrayBuffer` shared by the workers).
  *
+ * A trait may also give callers exports of its own, {@linkcode AdapterExport}s: JavaScript that runs in the
+ * worker around the plugin's exports, so that per-call work (e.g. turning a JSON line into the protobuf request
+ * the plugin takes) is spread over the workers instead of loading the main thread. Their code is part of a worker
+ * script the trait brings ({@linkcode WorkerScript}); pools whose traits bring none run the plain worker.
+ *
  * @module
  */
 import type { Logger } from "../log.ts";
-import type { ExportDeclarations, JsParams, JsValueOf, ParamType, ResultType } from "../interop/types.ts";
+import type {
+  ExportDeclarations,
+  JsParams,
+  JsValueOf,
+  ParamType,
+  ResultType,
+  Signature,
+} from "../interop/types.ts";
 import type { WorkerBuiltinName } from "./worker_builtins.ts";
 
 /** What a main-thread host function learns about the call it serves. */
@@ -75,6 +87,34 @@ export interface WorkerHostFunction<
 export type HostFunction = MainThreadHostFunction | NotificationHostFunction | WorkerHostFunction;
 
 /**
+ * An export implemented inside the worker by an adapter of the trait's {@linkcode WorkerScript}: pool callers
+ * call it like a plugin export; the adapter calls the plugin's exports. Its types may include `text` (UTF-8).
+ */
+export interface AdapterExport<
+  P extends readonly ParamType[] = readonly ParamType[],
+  R extends ResultType = ResultType,
+> extends Signature<P, R> {
+  /** The adapter's name in the worker script's registry. */
+  readonly adapter: string;
+  /** Handed to the adapter once per instance; must survive `structuredClone` (e.g. a schema as JSON). */
+  readonly config?: unknown;
+}
+
+/** Adapter exports by name. */
+export type AdapterExports = Readonly<Record<string, AdapterExport>>;
+
+/**
+ * The worker a trait's adapters need: the pool's worker bundled together with them (see
+ * `lib/dist/worker_bundle.ts`). Workers start from this text, so they still read nothing from disk.
+ */
+export interface WorkerScript {
+  /** Names the script in error messages, e.g. `teleport-json`. */
+  readonly name: string;
+  /** The bundled JavaScript module. */
+  readonly source: string;
+}
+
+/**
  * A trait: host functions given to the plugin and exports required from it.
  *
  * @example A trait that gives `kv.get(key: string): string` and needs `run(): void`
@@ -89,13 +129,20 @@ export type HostFunction = MainThreadHostFunction | NotificationHostFunction | W
  * }
  * ```
  */
-export interface Trait<E extends ExportDeclarations = ExportDeclarations> {
+export interface Trait<
+  E extends ExportDeclarations = ExportDeclarations,
+  A extends AdapterExports = AdapterExports,
+> {
   /** A name for error messages, e.g. `Store`. */
   readonly name: string;
   /** Host functions this trait gives the plugin. */
   readonly hostFunctions: readonly HostFunction[];
   /** Exports this trait needs the plugin to have, with their signatures. */
   readonly requiredExports: E;
+  /** Exports this trait adds, implemented in the worker around the plugin's (needs {@linkcode workerScript}). */
+  readonly adapterExports?: A;
+  /** The worker script implementing {@linkcode adapterExports}. */
+  readonly workerScript?: WorkerScript;
 }
 
 /** Declares a main-thread host function; parameter types flow into `run`. */
@@ -124,6 +171,14 @@ export type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never
   ? I
   : never;
 
-/** The exports required by a list of traits, merged: this types `ExecutionContextPool.execute`. */
-export type ExportsOf<T extends readonly Trait[]> = UnionToIntersection<T[number]["requiredExports"]> extends
-  infer E extends ExportDeclarations ? { [K in keyof E]: E[K] } : never;
+/**
+ * The exports required by a list of traits and the adapter exports they add, merged: this types
+ * `ExecutionContextPool.execute`.
+ */
+export type ExportsOf<T extends readonly Trait[]> = UnionToIntersection<
+  T[number]["requiredExports"] | AdapterExportsOf<T[number]>
+> extends infer E extends ExportDeclarations ? { [K in keyof E]: E[K] } : never;
+
+/** The adapter exports of a trait (of each member of a union of traits), `never` when it has none. */
+export type AdapterExportsOf<T> = T extends { readonly adapterExports: infer A extends AdapterExports } ? A
+  : never;

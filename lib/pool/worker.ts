@@ -1,7 +1,8 @@
 /// <reference lib="deno.worker" />
 /**
- * Worker entry of the execution context pool: holds one WebAssembly instance of the plugin, runs batches of
- * calls on it one after another, and records progress and results in shared memory as it goes.
+ * The execution context pool's worker: holds one WebAssembly instance of the plugin, runs batches of calls on
+ * it one after another, and records progress and results in shared memory as it goes. A worker script starts
+ * it with {@linkcode startWorker} and the adapters it implements (`worker_entry.ts` has none).
  *
  * After a call fails (trap, abort, host function error) the instance is discarded and a fresh one is made
  * from the same module, because the AssemblyScript runtime's state is not trustworthy after an unwound call.
@@ -14,7 +15,7 @@ import {
   ObjectTypeError,
   STRING_CLASS_ID,
 } from "../interop/assemblyscript.ts";
-import type { ParamType, ResultType, Signature } from "../interop/types.ts";
+import type { JsValueOf, ParamType, ResultType, Signature } from "../interop/types.ts";
 import { decodeUtf16, ValueReader, ValueWriter } from "../interop/value_codec.ts";
 import { INTERRUPT_EXPORT } from "../interop/wasm_interrupt.ts";
 import {
@@ -54,6 +55,23 @@ class HostCallFailed extends Error {
 
 type WasmValue = number | bigint;
 type RawArgument = WasmValue | Uint8Array;
+/** What is neither an object nor `text` (which plugins never see: prepare.ts refuses it outside adapters). */
+type NumericType = Exclude<ParamType, "string" | "bytes" | "text">;
+
+/** What an adapter is made from, once per worker. */
+export interface AdapterContext {
+  /** The adapter export's `config`, as the trait declared it. */
+  readonly config: unknown;
+  /**
+   * Calls a plugin export (one of the exports the traits require) on the current instance. A `bytes` or
+   * `string` result is a view of plugin memory, valid until the next call. A failing call throws; the adapter
+   * call then fails with it, as a plugin call would.
+   */
+  call(exportName: string, ...args: RawArgument[]): RawArgument | undefined;
+}
+
+/** Makes the function behind an adapter export: it takes and returns values as declared (`text` as strings). */
+export type WorkerAdapter = (context: AdapterContext) => (...args: JsValueOf<ParamType>[]) => unknown;
 
 interface Live {
   readonly exports: WebAssembly.Exports;
@@ -100,7 +118,7 @@ function isObjectType(type: ResultType): type is "string" | "bytes" {
 function toWasm(type: ResultType, reader: ValueReader): WasmValue | undefined {
   if (type === "void") return undefined;
   if (isObjectType(type)) return interop().newObject(classIdOf(type), reader.rawBytes());
-  return reader.number(type, true) as WasmValue;
+  return reader.number(type as NumericType, true) as WasmValue;
 }
 
 function mainThreadImport(descriptor: HostFunctionDescriptor, functionIndex: number) {
@@ -204,14 +222,24 @@ function describeFailure(error: unknown): CallFailure {
 function readArguments(params: readonly ParamType[], reader: ValueReader, into: RawArgument[]): void {
   for (let i = 0; i < params.length; i++) {
     const type = params[i];
-    into[i] = isObjectType(type) ? reader.rawBytes() : reader.number(type, true) as WasmValue;
+    into[i] = isObjectType(type) ? reader.rawBytes() : reader.number(type as NumericType, true) as WasmValue;
   }
 }
 
-/** Copies the arguments into plugin memory (pinned), calls the export and appends its result to `output`. */
-function callOnce(exportName: string, signature: Signature, raw: RawArgument[], args: WasmValue[]): void {
+/** Reads one adapter call's arguments as JavaScript values (`text` and `string` decoded, bytes copied). */
+function readAdapterArguments(params: readonly ParamType[], reader: ValueReader, into: unknown[]): void {
+  for (let i = 0; i < params.length; i++) into[i] = reader.value(params[i]);
+}
+
+/** Copies the arguments into plugin memory (pinned), calls the export and returns its raw result. */
+function invoke(
+  exportName: string,
+  signature: Signature,
+  raw: readonly RawArgument[],
+): RawArgument | undefined {
   const { interop, exports } = live!;
   const { params, result: type } = signature;
+  const args: WasmValue[] = new Array(params.length);
   for (let i = 0; i < params.length; i++) {
     const value = raw[i];
     args[i] = value instanceof Uint8Array
@@ -219,19 +247,25 @@ function callOnce(exportName: string, signature: Signature, raw: RawArgument[], 
       : value;
   }
   const result = (exports[exportName] as (...args: WasmValue[]) => WasmValue | undefined)(...args);
+  const value = isObjectType(type) ? interop.objectBytes(result as number, classIdOf(type)) : result;
+  for (let i = 0; i < params.length; i++) {
+    if (raw[i] instanceof Uint8Array) interop.unpin(args[i] as number);
+  }
+  return value;
+}
+
+/** Runs one call (of a plugin export or an adapter export) and appends its result to `output`. */
+function callOnce(exportName: string, signature: Signature, raw: RawArgument[]): void {
+  const adapter = adapters.get(exportName);
+  const result = adapter === undefined ? invoke(exportName, signature, raw) : adapter(...raw);
   const entryStart = output.offset;
   output.u32(RESULT_OK);
   try {
-    output.wasmValue(
-      type,
-      isObjectType(type) ? interop.objectBytes(result as number, classIdOf(type)) : result!,
-    );
+    if (adapter === undefined) output.wasmValue(signature.result, result as RawArgument);
+    else output.value(signature.result, result, `result of adapter export ${exportName}`);
   } catch (error) {
     output.offset = entryStart;
     throw error;
-  }
-  for (let i = 0; i < params.length; i++) {
-    if (raw[i] instanceof Uint8Array) interop.unpin(args[i] as number);
   }
 }
 
@@ -258,18 +292,18 @@ function runJob(exportNames: readonly string[]): void {
   output = outputs[Atomics.load(control, SLOT_JOB_OUTPUT)];
   const reader = new ValueReader(receiveInput(Atomics.load(control, SLOT_JOB_INPUT_BYTES)));
   const raw: RawArgument[] = new Array(signature.params.length);
-  const args: WasmValue[] = new Array(signature.params.length);
+  const read = adapters.has(exportName) ? readAdapterArguments : readArguments;
   output.offset = 0;
   Atomics.store(control, SLOT_OUTPUT_BYTES, 0);
   Atomics.store(control, SLOT_COMPLETED, 0);
   for (let index = 0; index < count; index++) {
     // Terminated by the main thread (which resubmits the remaining calls elsewhere): run nothing more.
     if (terminated()) return;
-    readArguments(signature.params, reader, raw);
+    read(signature.params, reader, raw);
     startedAt[0] = Date.now();
     Atomics.store(control, SLOT_IN_FLIGHT, index);
     try {
-      callOnce(exportName, signature, raw, args);
+      callOnce(exportName, signature, raw);
     } catch (error) {
       if (terminated()) return;
       output.u32(RESULT_ERROR);
@@ -299,25 +333,62 @@ function serve(): void {
   }
 }
 
-self.onmessage = (event: MessageEvent<InitMessage>) => {
-  const message = event.data;
-  setup = message;
-  control = new Int32Array(message.control, 0, SLOT_COUNT);
-  startedAt = new Float64Array(message.control, STARTED_AT_OFFSET, 1);
-  outputs = [new ValueWriter(message.outputs[0]), new ValueWriter(message.outputs[1])];
-  channelWriter = new ValueWriter(message.channel);
-  Atomics.store(control, SLOT_IN_FLIGHT, -1);
-  try {
-    instantiate();
-  } catch (error) {
-    const message = error instanceof PluginAbort
-      ? `it aborted: ${error.message}`
-      : error instanceof Error
-      ? error.message
-      : String(error);
-    post({ type: "init-failed", message });
-    return;
+/** The adapter exports of this worker, made for the current setup. */
+let adapters = new Map<string, (...args: unknown[]) => unknown>();
+
+function makeAdapters(registry: Readonly<Record<string, WorkerAdapter>>): void {
+  const context = (config: unknown): AdapterContext => ({
+    config,
+    call(exportName, ...args) {
+      const signature = setup.exports[exportName];
+      if (signature === undefined || setup.adapters[exportName] !== undefined) {
+        throw new Error(`the adapter called ${exportName}, which is not a plugin export the traits require`);
+      }
+      return invoke(exportName, signature, args);
+    },
+  });
+  adapters = new Map();
+  for (const [name, { adapter, config }] of Object.entries(setup.adapters)) {
+    const make = registry[adapter];
+    if (make === undefined) {
+      throw new Error(`this worker script has no adapter ${adapter} (for export ${name})`);
+    }
+    adapters.set(name, make(context(config)) as (...args: unknown[]) => unknown);
   }
-  post({ type: "ready" });
-  serve();
-};
+}
+
+/**
+ * Starts the worker: waits for the pool's `init` message, instantiates the plugin, then serves jobs. A worker
+ * script calls it once, with the adapters it implements by name.
+ *
+ * @example A worker script with one adapter
+ * ```ts ignore
+ * import { startWorker } from "./worker.ts";
+ * startWorker({ "shout": ({ call }) => (text) => String(text).toUpperCase() });
+ * ```
+ */
+export function startWorker(registry: Readonly<Record<string, WorkerAdapter>>): void {
+  self.onmessage = (event: MessageEvent<InitMessage>) => {
+    const message = event.data;
+    setup = message;
+    control = new Int32Array(message.control, 0, SLOT_COUNT);
+    startedAt = new Float64Array(message.control, STARTED_AT_OFFSET, 1);
+    outputs = [new ValueWriter(message.outputs[0]), new ValueWriter(message.outputs[1])];
+    channelWriter = new ValueWriter(message.channel);
+    Atomics.store(control, SLOT_IN_FLIGHT, -1);
+    try {
+      makeAdapters(registry);
+      instantiate();
+    } catch (error) {
+      const message = error instanceof PluginAbort
+        ? `it aborted: ${error.message}`
+        : error instanceof Error
+        ? error.message
+        : String(error);
+      post({ type: "init-failed", message });
+      return;
+    }
+    post({ type: "ready" });
+    serve();
+  };
+}

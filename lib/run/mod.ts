@@ -1,10 +1,10 @@
 /**
- * `run`: the plugin processor joining the Teleport JSON converter and the plugin pool, the settings (flags and
- * event-handler-style TOML) and the run itself.
+ * `run`: the plugin processor (lines to the pool's workers, which convert them and run the plugin), the settings
+ * (flags and event-handler-style TOML) and the run itself.
  *
  * @module
  */
-export { createPluginProcessor, type HandleEventBatcher, type PluginProcessorOptions } from "./processor.ts";
+export { createPluginProcessor, type EventLineBatcher, type PluginProcessorOptions } from "./processor.ts";
 export {
   resolveRunSettings,
   type RunSettings,

@@ -12,10 +12,10 @@ import { DeadLetterFile } from "../pipeline/dead_letter.ts";
 import { createCounters, type PipelineCounters, serveMetrics } from "../pipeline/metrics.ts";
 import { type PipelineSummary, runPipeline } from "../pipeline/pipeline.ts";
 import { openSink, openSource } from "../pipeline/spec.ts";
-import type { Processor } from "../pipeline/types.ts";
+import type { LineProcessor } from "../pipeline/types.ts";
 import { ExecutionContextPool } from "../pool/pool.ts";
 import { openTokenStore } from "../store/open.ts";
-import { AssemblyScriptEnv, HandleEvent, Store, TeleportApi } from "../../traits/mod.ts";
+import { AssemblyScriptEnv, EventLines, Store, TeleportApi } from "../../traits/mod.ts";
 import { createPluginProcessor } from "./processor.ts";
 import type { RunSettings } from "./settings.ts";
 
@@ -57,7 +57,7 @@ export async function runEvents(settings: RunSettings, options: RunEventsOptions
   let locksRequested = 0;
   try {
     await Deno.mkdir(settings.stateDir, { recursive: true });
-    let processor: Processor | undefined;
+    let processor: LineProcessor | undefined;
     if (settings.plugin !== undefined) {
       const store = await openTokenStore(settings.store);
       cleanup.push(() => store.close());
@@ -76,7 +76,7 @@ export async function runEvents(settings: RunSettings, options: RunEventsOptions
           new AssemblyScriptEnv(),
           new Store(store),
           new TeleportApi(counting),
-          new HandleEvent(),
+          new EventLines(),
         ] as const,
         concurrency: settings.concurrency,
         timeout: settings.timeoutMs,

@@ -1,0 +1,11 @@
+/**
+ * The worker script of `run`'s plugin pools: the pool's worker with the `handleEventLine` adapter
+ * (`event_line_adapter.ts`). `lib/dist/event_worker_bundle.js` is this module bundled; the `EventLines` trait
+ * brings it.
+ *
+ * @module
+ */
+import { startWorker } from "../pool/worker.ts";
+import { EVENT_LINE_ADAPTER, handleEventLine } from "./event_line_adapter.ts";
+
+startWorker({ [EVENT_LINE_ADAPTER]: handleEventLine });
