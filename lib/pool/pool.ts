@@ -84,7 +84,8 @@ export class ExecutionContextPool<E extends ExportDeclarations> {
   }
 
   /**
-   * Loads and checks the plugin, compiles it once, and starts `concurrency` instances plus one spare.
+   * Loads and checks the plugin, compiles it once, starts `concurrency` instances and resolves once they are
+   * ready; a spare instance starts in the background.
    * Rejects with `PoolOptionsError` or `PluginLoadError` (leaving no worker running) when it cannot.
    */
   static async create<const T extends readonly Trait[]>(
@@ -113,7 +114,7 @@ export class ExecutionContextPool<E extends ExportDeclarations> {
   }
 
   async #start(): Promise<void> {
-    const contexts = Array.from({ length: this.#options.concurrency + 1 }, () => this.#newContext());
+    const contexts = Array.from({ length: this.#options.concurrency }, () => this.#newContext());
     try {
       await Promise.all(contexts.map((context) => context.ready));
     } catch (error) {
@@ -123,9 +124,10 @@ export class ExecutionContextPool<E extends ExportDeclarations> {
         { cause: error },
       );
     }
-    this.#spare = contexts.pop();
     for (const context of contexts) this.#activate(context);
-    this.#options.logger.debug("started {count} instances and a spare", { count: contexts.length });
+    // The spare is only needed once an instance is lost: calls need not wait for it to start.
+    this.#startSpare();
+    this.#options.logger.debug("started {count} instances; a spare is starting", { count: contexts.length });
   }
 
   #newContext(): ExecutionContext {
