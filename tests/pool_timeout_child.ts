@@ -3,7 +3,7 @@
  * (denoland/deno#35657) keeps the process from exiting, so the tests run the scenarios here and check that
  * the process ends by itself. Prints one JSON line with what it observed.
  *
- * Usage: `deno run -A --no-prompt tests/pool_timeout_child.ts loop|batch|host`
+ * Usage: `deno run -A --no-prompt tests/pool_timeout_child.ts loop|batch|queued|host`
  *
  * @module
  */
@@ -79,6 +79,17 @@ if (Deno.args[0] === "loop") {
     rejectedAfter,
     next,
     nextAfter: performance.now() - nextStarted,
+  };
+} else if (Deno.args[0] === "queued") {
+  // Two batches at once on one instance: the second is handed to the worker as its next job while the first
+  // runs, and must survive the first one's hang.
+  const [first, second] = await Promise.all([
+    pool.batch("step", [[0], [1], [2], [3]]),
+    pool.batch("step", [[5], [6], [7]]),
+  ]);
+  report = {
+    results: [...first, ...second].map((r) => r.ok ? r.value : `${r.error.name}: ${r.error.message}`),
+    hits,
   };
 } else if (Deno.args[0] === "host") {
   const error = await pool.execute("wait").then(() => undefined, (e: Error) => e);

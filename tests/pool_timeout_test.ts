@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
  * worker's thread still runs (Deno does not stop such threads; the pool does), so a hang here fails the test
  * through the kill timer.
  */
-async function runChild(scenario: "loop" | "batch" | "host"): Promise<Record<string, unknown>> {
+async function runChild(scenario: "loop" | "batch" | "queued" | "host"): Promise<Record<string, unknown>> {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--no-prompt", "tests/pool_timeout_child.ts", scenario],
     cwd: new URL("..", import.meta.url),
@@ -42,6 +42,20 @@ Deno.test("timeout: in a batch only the hung call fails; the rest completes once
     40,
   ]);
   assert.deepEqual(report.hits, [0, 1, 2, 3, 4]);
+});
+
+Deno.test("timeout: a job queued in the worker behind a hung call is run once elsewhere, not lost", async () => {
+  const report = await runChild("queued");
+  assert.deepEqual(report.results, [
+    0,
+    10,
+    "TimeoutError: step timed out after 100 ms; its instance was terminated",
+    30,
+    50,
+    60,
+    70,
+  ]);
+  assert.deepEqual((report.hits as number[]).toSorted((a, b) => a - b), [0, 1, 2, 3, 5, 6, 7]);
 });
 
 Deno.test("timeout: a call waiting for a host function that never answers times out and its worker ends", async () => {

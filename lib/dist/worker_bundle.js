@@ -350,19 +350,26 @@ var utf8 = new TextDecoder("utf-8", {
 var INTERRUPT_EXPORT = "__interrupt";
 
 // lib/pool/protocol.ts
+var JOB_SLOTS = 2;
 var SLOT_IN_FLIGHT = 0;
-var SLOT_COMPLETED = 1;
-var SLOT_CHANNEL_STATE = 2;
-var SLOT_CHANNEL_STATUS = 3;
-var SLOT_TERMINATED = 4;
-var SLOT_OUTPUT_BYTES = 5;
-var SLOT_JOB = 6;
-var SLOT_JOB_EXPORT = 7;
-var SLOT_JOB_COUNT = 8;
-var SLOT_JOB_INPUT_BYTES = 9;
-var SLOT_JOB_OUTPUT = 10;
-var SLOT_COUNT = 11;
-var STARTED_AT_OFFSET = 48;
+var SLOT_CHANNEL_STATE = 1;
+var SLOT_CHANNEL_STATUS = 2;
+var SLOT_TERMINATED = 3;
+var SLOT_JOBS_POSTED = 4;
+var SLOT_RUNNING = 5;
+var JOB_EXPORT = 0;
+var JOB_COUNT = 1;
+var JOB_INPUT_BYTES = 2;
+var JOB_COMPLETED = 3;
+var JOB_OUTPUT_BYTES = 4;
+var JOB_FIELDS = 5;
+var FIRST_JOB_SLOT = 6;
+function jobField(slot, field) {
+  return FIRST_JOB_SLOT + slot * JOB_FIELDS + field;
+}
+var SLOT_COUNT = FIRST_JOB_SLOT + JOB_SLOTS * JOB_FIELDS;
+var STARTED_AT_OFFSET = SLOT_COUNT * 4;
+var CONTROL_BYTES = STARTED_AT_OFFSET + 8;
 var CHANNEL_WAITING = 0;
 var RESULT_OK = 0;
 var RESULT_ERROR = 1;
@@ -1025,22 +1032,26 @@ function callOnce(exportName, signature, raw) {
 function terminated() {
   return Atomics.load(control, SLOT_TERMINATED) !== 0;
 }
-function receiveInput(length) {
+function receiveInput(slot, length) {
   if (input.byteLength < length) input.resize(length);
-  new Uint8Array(input, 0, length).set(new Uint8Array(setup.input, 0, length));
+  new Uint8Array(input, 0, length).set(new Uint8Array(setup.inputs[slot], 0, length));
   return input;
 }
-function runJob(exportNames) {
-  const exportName = exportNames[Atomics.load(control, SLOT_JOB_EXPORT)];
-  const count = Atomics.load(control, SLOT_JOB_COUNT);
+function runJob(job, exportNames) {
+  const slot = job % JOB_SLOTS;
+  const completedSlot = jobField(slot, JOB_COMPLETED);
+  const outputBytesSlot = jobField(slot, JOB_OUTPUT_BYTES);
+  const exportName = exportNames[Atomics.load(control, jobField(slot, JOB_EXPORT))];
+  const count = Atomics.load(control, jobField(slot, JOB_COUNT));
   const signature = setup.exports[exportName];
-  output = outputs[Atomics.load(control, SLOT_JOB_OUTPUT)];
-  const reader = new ValueReader(receiveInput(Atomics.load(control, SLOT_JOB_INPUT_BYTES)));
+  output = outputs[slot];
+  const reader = new ValueReader(receiveInput(slot, Atomics.load(control, jobField(slot, JOB_INPUT_BYTES))));
   const raw = new Array(signature.params.length);
   const read = adapters.has(exportName) ? readAdapterArguments : readArguments;
   output.offset = 0;
-  Atomics.store(control, SLOT_OUTPUT_BYTES, 0);
-  Atomics.store(control, SLOT_COMPLETED, 0);
+  Atomics.store(control, outputBytesSlot, 0);
+  Atomics.store(control, completedSlot, 0);
+  Atomics.store(control, SLOT_RUNNING, job);
   for (let index = 0; index < count; index++) {
     if (terminated()) return;
     read(signature.params, reader, raw);
@@ -1054,22 +1065,23 @@ function runJob(exportNames) {
       output.string(JSON.stringify(describeFailure(error)));
       instantiate();
     }
-    Atomics.store(control, SLOT_OUTPUT_BYTES, output.offset);
-    Atomics.store(control, SLOT_COMPLETED, index + 1);
+    Atomics.store(control, outputBytesSlot, output.offset);
+    Atomics.store(control, completedSlot, index + 1);
   }
   Atomics.store(control, SLOT_IN_FLIGHT, -1);
   post({
-    type: "batch-done"
+    type: "batch-done",
+    job
   });
 }
 function serve() {
   const exportNames = Object.keys(setup.exports);
-  let job = 0;
-  for (; ; ) {
-    Atomics.wait(control, SLOT_JOB, job);
+  for (let job = 0; ; job++) {
+    while (Atomics.load(control, SLOT_JOBS_POSTED) <= job && !terminated()) {
+      Atomics.wait(control, SLOT_JOBS_POSTED, job);
+    }
     if (terminated()) return;
-    job = Atomics.load(control, SLOT_JOB);
-    runJob(exportNames);
+    runJob(job, exportNames);
   }
 }
 var adapters = /* @__PURE__ */ new Map();

@@ -1,8 +1,9 @@
 /**
  * One execution context: a Deno Worker without permissions holding one instance of the plugin, seen from
- * the main thread. It runs one job at a time, answers the worker's host function calls, enforces the
- * per-call timeout by terminating the worker, and on termination or crash hands back every finished result
- * plus the calls that never started.
+ * the main thread. It holds up to two jobs (the worker starts the second as soon as the first ends, without
+ * waiting for the main thread), runs one call at a time, answers the worker's host function calls, enforces
+ * the per-call timeout by terminating the worker, and on termination or crash hands back every finished
+ * result plus the calls that never started.
  *
  * @module
  */
@@ -23,19 +24,21 @@ import {
   CHANNEL_ANSWERED,
   CONTROL_BYTES,
   type InitMessage,
+  JOB_COMPLETED,
+  JOB_COUNT,
+  JOB_EXPORT,
+  JOB_INPUT_BYTES,
+  JOB_OUTPUT_BYTES,
+  JOB_SLOTS,
+  jobField,
   MAX_SHARED_BYTES,
   RESULT_OK,
   SLOT_CHANNEL_STATE,
   SLOT_CHANNEL_STATUS,
-  SLOT_COMPLETED,
   SLOT_COUNT,
   SLOT_IN_FLIGHT,
-  SLOT_JOB,
-  SLOT_JOB_COUNT,
-  SLOT_JOB_EXPORT,
-  SLOT_JOB_INPUT_BYTES,
-  SLOT_JOB_OUTPUT,
-  SLOT_OUTPUT_BYTES,
+  SLOT_JOBS_POSTED,
+  SLOT_RUNNING,
   SLOT_TERMINATED,
   STARTED_AT_OFFSET,
   type WorkerMessage,
@@ -46,10 +49,10 @@ import workerBundle from "../dist/worker_bundle.js" with { type: "text" };
 
 /** What a context tells its pool. */
 export interface ContextEvents {
-  /** The context finished its job and is free. */
+  /** The context finished a job and can take another. */
   idle(context: ExecutionContext): void;
-  /** The context's worker is gone; `leftover` holds the calls of its job that never started. */
-  lost(context: ExecutionContext, leftover: Job | undefined): void;
+  /** The context's worker is gone; `leftovers` hold the calls of its jobs that never started, oldest first. */
+  lost(context: ExecutionContext, leftovers: readonly Job[]): void;
 }
 
 /** Settings shared by every context of a pool. */
@@ -98,24 +101,28 @@ export class ExecutionContext {
   readonly #control = new SharedArrayBuffer(CONTROL_BYTES);
   readonly #slots = new Int32Array(this.#control, 0, SLOT_COUNT);
   readonly #startedAt = new Float64Array(this.#control, STARTED_AT_OFFSET, 1);
+  /** Per job slot: the job's results. */
   readonly #outputs = [
     growableShared(64 * 1024, MAX_SHARED_BYTES),
     growableShared(64 * 1024, MAX_SHARED_BYTES),
   ] as const;
-  /** The output the current job writes to; jobs alternate between the two. */
-  #output: 0 | 1 = 0;
+  /** Per job slot: the job's encoded arguments. */
+  readonly #inputs = [
+    growableShared(64 * 1024, MAX_SHARED_BYTES),
+    growableShared(64 * 1024, MAX_SHARED_BYTES),
+  ] as const;
   readonly #channel = growableShared(64 * 1024, MAX_SHARED_BYTES);
-  /** Index of each export as the worker knows it (see `SLOT_JOB_EXPORT`). */
+  /** Index of each export as the worker knows it (see `JOB_EXPORT`). */
   readonly #exportIndex: ReadonlyMap<string, number>;
-  /** The current job's encoded arguments. */
-  readonly #input = growableShared(64 * 1024, MAX_SHARED_BYTES);
   /** Errors thrown by main-thread host functions during the current job, by the id sent to the worker. */
   readonly #hostErrors = new Map<number, unknown>();
   #nextErrorId = 0;
   /** The current instance's interrupt flag (see `wasm_interrupt.ts`), once the worker sent it. */
   #interrupt: Int32Array | undefined;
-  #job: Job | undefined;
-  #dispatchedAt = 0;
+  /** Jobs handed to the worker whose results were not collected yet, oldest first, with their numbers. */
+  readonly #jobs: { readonly job: Job; readonly number: number }[] = [];
+  /** Jobs handed over so far: the number of the next one. */
+  #posted = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #alive = true;
   #started = false;
@@ -127,6 +134,8 @@ export class ExecutionContext {
     this.#settings = settings;
     this.#events = events;
     this.#exportIndex = new Map(Object.keys(settings.plugin.exports).map((name, index) => [name, index]));
+    Atomics.store(this.#slots, SLOT_IN_FLIGHT, -1);
+    Atomics.store(this.#slots, SLOT_RUNNING, -1);
     this.ready = new Promise((resolve, reject) => {
       this.#onReady = resolve;
       this.#onStartFailed = reject;
@@ -150,48 +159,87 @@ export class ExecutionContext {
       control: this.#control,
       outputs: this.#outputs,
       channel: this.#channel,
-      input: this.#input,
+      inputs: this.#inputs,
     };
     this.#worker.postMessage(init);
   }
 
-  /** Whether the context is running a job. */
-  get busy(): boolean {
-    return this.#job !== undefined;
+  /** Jobs the context holds (0 to {@linkcode JOB_SLOTS}); it can take another while below that. */
+  get outstanding(): number {
+    return this.#jobs.length;
   }
 
-  /** Runs a job; the context must be ready and idle. */
+  /**
+   * Hands the worker a job; the context must be ready and hold fewer than {@linkcode JOB_SLOTS} jobs. The worker
+   * starts it as soon as it finishes the one before.
+   */
   run(job: Job): void {
-    if (!this.#alive || this.#job !== undefined) throw new Error(`instance ${this.id} cannot take a job now`);
+    if (!this.#alive || this.#jobs.length >= JOB_SLOTS) {
+      throw new Error(`instance ${this.id} cannot take a job now`);
+    }
+    const number = this.#posted++;
+    const slot = number % JOB_SLOTS;
     const input = job.input ?? encodeJob(job, this.#settings.buffers);
-    if (this.#input.byteLength < input.byteLength) this.#input.grow(input.byteLength);
-    new Uint8Array(this.#input, 0, input.byteLength).set(input);
+    const shared = this.#inputs[slot];
+    if (shared.byteLength < input.byteLength) shared.grow(input.byteLength);
+    new Uint8Array(shared, 0, input.byteLength).set(input);
     this.#settings.buffers.give(input.buffer);
     job.input = undefined;
-    this.#job = job;
-    this.#output = this.#output === 0 ? 1 : 0;
-    Atomics.store(this.#slots, SLOT_COMPLETED, 0);
-    Atomics.store(this.#slots, SLOT_OUTPUT_BYTES, 0);
-    Atomics.store(this.#slots, SLOT_IN_FLIGHT, -1);
-    this.#dispatchedAt = now();
-    Atomics.store(this.#slots, SLOT_JOB_EXPORT, this.#exportIndex.get(job.batch.exportName)!);
-    Atomics.store(this.#slots, SLOT_JOB_COUNT, job.count);
-    Atomics.store(this.#slots, SLOT_JOB_INPUT_BYTES, input.byteLength);
-    Atomics.store(this.#slots, SLOT_JOB_OUTPUT, this.#output);
-    Atomics.add(this.#slots, SLOT_JOB, 1);
-    Atomics.notify(this.#slots, SLOT_JOB);
-    // A timer left from an earlier job is kept: when it fires it measures this job's time and re-arms.
+    this.#jobs.push({ job, number });
+    // The slot is free: its previous job was collected before this one could be handed over.
+    Atomics.store(this.#slots, jobField(slot, JOB_COMPLETED), 0);
+    Atomics.store(this.#slots, jobField(slot, JOB_OUTPUT_BYTES), 0);
+    Atomics.store(this.#slots, jobField(slot, JOB_EXPORT), this.#exportIndex.get(job.batch.exportName)!);
+    Atomics.store(this.#slots, jobField(slot, JOB_COUNT), job.count);
+    Atomics.store(this.#slots, jobField(slot, JOB_INPUT_BYTES), input.byteLength);
+    Atomics.add(this.#slots, SLOT_JOBS_POSTED, 1);
+    Atomics.notify(this.#slots, SLOT_JOBS_POSTED);
+    // A timer left from an earlier job is kept: when it fires it measures the running call and re-arms.
     if (this.#timer === undefined) this.#arm(this.#settings.timeoutMs);
   }
 
-  /** Terminates the worker; a job in flight fails with `reason` for its current and remaining calls. */
+  /** The job the worker runs (or ran last), while the context still holds it. */
+  #runningJob(): Job | undefined {
+    const running = Atomics.load(this.#slots, SLOT_RUNNING);
+    return this.#jobs.find((entry) => entry.number === running)?.job;
+  }
+
+  /**
+   * Collects every finished result of the jobs the context holds and gives them up: returns the call that
+   * was running (if any) and the calls that never started, oldest first. The worker must be stopped.
+   */
+  #salvage(): { running?: { batch: Batch; index: number }; rest: Job[] } {
+    const running = Atomics.load(this.#slots, SLOT_RUNNING);
+    const inFlight = Atomics.load(this.#slots, SLOT_IN_FLIGHT);
+    const rest: Job[] = [];
+    let runningCall: { batch: Batch; index: number } | undefined;
+    for (const { job, number } of this.#jobs.splice(0)) {
+      if (number > running) {
+        rest.push(job);
+        continue;
+      }
+      const slot = number % JOB_SLOTS;
+      const completed = Atomics.load(this.#slots, jobField(slot, JOB_COMPLETED));
+      this.#collect(job, completed, Atomics.load(this.#slots, jobField(slot, JOB_OUTPUT_BYTES)), slot);
+      let next = completed;
+      // The call after the finished ones had started (the worker marks it before calling).
+      if (number === running && inFlight >= 0 && inFlight === completed && completed < job.count) {
+        runningCall = { batch: job.batch, index: job.start + completed };
+        next++;
+      }
+      if (next < job.count) rest.push({ batch: job.batch, start: job.start + next, count: job.count - next });
+    }
+    return { running: runningCall, rest };
+  }
+
+  /** Terminates the worker; the calls it holds that have no result yet fail with `reason`. */
   terminate(reason?: Error): void {
     if (!this.#alive) return;
-    const job = this.#job;
     this.#stop();
-    if (job !== undefined && reason !== undefined) {
-      const completed = Atomics.load(this.#slots, SLOT_COMPLETED);
-      this.#collect(job, completed, Atomics.load(this.#slots, SLOT_OUTPUT_BYTES), this.#output);
+    const { running, rest } = this.#salvage();
+    if (reason === undefined) return;
+    if (running !== undefined) running.batch.settle(running.index, { ok: false, error: reason });
+    for (const job of rest) {
       for (let i = job.start; i < job.start + job.count; i++) {
         job.batch.settle(i, { ok: false, error: reason });
       }
@@ -200,7 +248,6 @@ export class ExecutionContext {
 
   #stop(): void {
     this.#alive = false;
-    this.#job = undefined;
     clearTimeout(this.#timer);
     this.#worker.terminate();
     this.#release();
@@ -221,9 +268,9 @@ export class ExecutionContext {
     Atomics.store(this.#slots, SLOT_CHANNEL_STATUS, 1);
     Atomics.store(this.#slots, SLOT_CHANNEL_STATE, CHANNEL_ANSWERED);
     Atomics.notify(this.#slots, SLOT_CHANNEL_STATE);
-    // Raising the job number (after the terminated flag) also wakes a worker that is only about to wait.
-    Atomics.add(this.#slots, SLOT_JOB, 1);
-    Atomics.notify(this.#slots, SLOT_JOB);
+    // Raising the job count (after the terminated flag) also wakes a worker that is only about to wait.
+    Atomics.add(this.#slots, SLOT_JOBS_POSTED, 1);
+    Atomics.notify(this.#slots, SLOT_JOBS_POSTED);
   }
 
   #arm(delayMs: number): void {
@@ -234,19 +281,18 @@ export class ExecutionContext {
   }
 
   #checkTimeout(): void {
-    const job = this.#job;
-    if (job === undefined) return;
-    const inFlight = Atomics.load(this.#slots, SLOT_IN_FLIGHT);
-    if (Atomics.load(this.#slots, SLOT_COMPLETED) === job.count) return; // done; its message is on its way
-    const startedAt = inFlight >= 0 ? this.#startedAt[0] : this.#dispatchedAt;
-    const remaining = startedAt + this.#settings.timeoutMs - now();
+    if (this.#jobs.length === 0) return; // nothing held: the timer ends until the next job
+    // No call runs (between jobs, or the finished jobs' messages are on their way): measure again later.
+    if (Atomics.load(this.#slots, SLOT_IN_FLIGHT) < 0) return this.#arm(this.#settings.timeoutMs);
+    const remaining = this.#startedAt[0] + this.#settings.timeoutMs - now();
     if (remaining > 1) return this.#arm(remaining);
+    const exportName = this.#runningJob()?.batch.exportName ?? "(unknown export)";
     this.#settings.logger.warn("instance {id}: {export} exceeded {timeout} ms; terminating it", {
       id: this.id,
-      export: job.batch.exportName,
+      export: exportName,
       timeout: this.#settings.timeoutMs,
     });
-    this.#lose(new TimeoutError(job.batch.exportName, this.#settings.timeoutMs));
+    this.#lose(new TimeoutError(exportName, this.#settings.timeoutMs));
   }
 
   #crash(reason: string): void {
@@ -257,27 +303,18 @@ export class ExecutionContext {
       return;
     }
     this.#settings.logger.error("instance {id} crashed: {reason}", { id: this.id, reason });
-    this.#lose(new WorkerCrashError(this.#job?.batch.exportName ?? "(idle)", reason));
+    this.#lose(new WorkerCrashError(this.#runningJob()?.batch.exportName ?? "(idle)", reason));
   }
 
   /**
    * Ends the worker after a timeout or crash: finished calls keep their results, the call in flight fails
-   * with `error`, and the calls after it go back to the pool.
+   * with `error`, and the calls that never started go back to the pool.
    */
   #lose(error: PluginCallError): void {
-    const job = this.#job;
-    const completed = Atomics.load(this.#slots, SLOT_COMPLETED);
-    const inFlight = Atomics.load(this.#slots, SLOT_IN_FLIGHT);
     this.#stop();
-    if (job === undefined) return this.#events.lost(this, undefined);
-    this.#collect(job, completed, Atomics.load(this.#slots, SLOT_OUTPUT_BYTES), this.#output);
-    const failed = inFlight >= 0 ? inFlight : completed;
-    if (failed < job.count) job.batch.settle(job.start + failed, { ok: false, error });
-    const next = failed + 1;
-    const leftover = next < job.count
-      ? { batch: job.batch, start: job.start + next, count: job.count - next }
-      : undefined;
-    this.#events.lost(this, leftover);
+    const { running, rest } = this.#salvage();
+    if (running !== undefined) running.batch.settle(running.index, { ok: false, error });
+    this.#events.lost(this, rest);
   }
 
   /**
@@ -286,10 +323,10 @@ export class ExecutionContext {
    * them all. They are copied out in one piece and each `bytes` result is a view of that copy: one
    * allocation per job instead of one per result.
    */
-  #collect(job: Job, completed: number, length: number, output: 0 | 1): void {
+  #collect(job: Job, completed: number, length: number, slot: number): void {
     if (completed === 0) return;
     const copy = new Uint8Array(length);
-    copy.set(new Uint8Array(this.#outputs[output], 0, length));
+    copy.set(new Uint8Array(this.#outputs[slot], 0, length));
     const reader = new ValueReader(copy.buffer);
     const { batch } = job;
     const type = batch.signature.result;
@@ -346,16 +383,11 @@ export class ExecutionContext {
       case "notification":
         return this.#notify(message.functionIndex, message.args);
       case "batch-done": {
-        const job = this.#job!;
-        const output = this.#output;
-        // Read before the next job is dispatched: it resets the slot.
-        const length = Atomics.load(this.#slots, SLOT_OUTPUT_BYTES);
-        // The timeout timer stays armed for the next job (one timer per job would cost more than a job's
-        // worth of bookkeeping); with no job when it fires, it simply ends.
-        this.#job = undefined;
-        // Hand the worker its next job first, then read this one's results from the other output.
+        const { job, number } = this.#jobs.shift()!;
+        const slot = number % JOB_SLOTS;
+        // The worker already runs the next job; this slot takes a new one once its results are out.
+        this.#collect(job, job.count, Atomics.load(this.#slots, jobField(slot, JOB_OUTPUT_BYTES)), slot);
         this.#events.idle(this);
-        this.#collect(job, job.count, length, output);
         return;
       }
     }
@@ -364,7 +396,7 @@ export class ExecutionContext {
   #callContext(): HostCallContext {
     return {
       instanceId: this.id,
-      exportName: this.#job?.batch.exportName ?? "",
+      exportName: this.#runningJob()?.batch.exportName ?? "",
       logger: this.#settings.logger,
     };
   }

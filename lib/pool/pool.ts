@@ -17,13 +17,17 @@ import {
   resolveOptions,
 } from "./options.ts";
 import { preparePlugin } from "./prepare.ts";
+import { JOB_SLOTS } from "./protocol.ts";
 import type { ExportsOf, Trait } from "./trait.ts";
 
 export type { CallResult } from "./batch.ts";
 
 /** Options of a single call or batch. */
 export interface CallOptions {
-  /** Aborts the wait for a free instance; a call already running is not interrupted (it has the timeout). */
+  /**
+   * Aborts the wait for a free instance; a call already running is not interrupted (it has the timeout). Calls
+   * with a signal wait for an instance holding no job (others are handed to a busy one as its next job).
+   */
   readonly signal?: AbortSignal;
 }
 
@@ -63,7 +67,6 @@ export class ExecutionContextPool<E extends ExportDeclarations> {
   readonly #settings: ConstructorParameters<typeof ExecutionContext>[1];
   readonly #exports: ExportDeclarations;
   readonly #active = new Set<ExecutionContext>();
-  readonly #idle: ExecutionContext[] = [];
   #spare: ExecutionContext | undefined;
   /** Replacements still starting; terminated on close. */
   readonly #starting = new Set<ExecutionContext>();
@@ -84,8 +87,8 @@ export class ExecutionContextPool<E extends ExportDeclarations> {
   }
 
   /**
-   * Loads and checks the plugin, compiles it once, starts `concurrency` instances and resolves once they are
-   * ready; a spare instance starts in the background.
+   * Loads and checks the plugin, compiles it once, and starts `concurrency` instances plus one spare (so that
+   * even the first timeout finds a warm replacement).
    * Rejects with `PoolOptionsError` or `PluginLoadError` (leaving no worker running) when it cannot.
    */
   static async create<const T extends readonly Trait[]>(
@@ -114,7 +117,7 @@ export class ExecutionContextPool<E extends ExportDeclarations> {
   }
 
   async #start(): Promise<void> {
-    const contexts = Array.from({ length: this.#options.concurrency }, () => this.#newContext());
+    const contexts = Array.from({ length: this.#options.concurrency + 1 }, () => this.#newContext());
     try {
       await Promise.all(contexts.map((context) => context.ready));
     } catch (error) {
@@ -124,34 +127,29 @@ export class ExecutionContextPool<E extends ExportDeclarations> {
         { cause: error },
       );
     }
+    this.#spare = contexts.pop();
     for (const context of contexts) this.#activate(context);
-    // The spare is only needed once an instance is lost: calls need not wait for it to start.
-    this.#startSpare();
-    this.#options.logger.debug("started {count} instances; a spare is starting", { count: contexts.length });
+    this.#options.logger.debug("started {count} instances and a spare", { count: contexts.length });
   }
 
   #newContext(): ExecutionContext {
     return new ExecutionContext(this.#nextId++, this.#settings, {
       idle: (context) => {
-        this.#idle.push(context);
         this.#pump();
-        if (this.#pendingStarts > 0 && this.#idle.length === this.#active.size) this.#scheduleStarts(0);
+        if (this.#pendingStarts > 0 && this.#quiet()) this.#scheduleStarts(0);
       },
-      lost: (context, leftover) => this.#replace(context, leftover),
+      lost: (context, leftovers) => this.#replace(context, leftovers),
     });
   }
 
   #activate(context: ExecutionContext): void {
     this.#active.add(context);
-    this.#idle.push(context);
   }
 
   /** Puts the spare in the lost context's place and starts a new spare. */
-  #replace(lost: ExecutionContext, leftover: Job | undefined): void {
+  #replace(lost: ExecutionContext, leftovers: readonly Job[]): void {
     this.#active.delete(lost);
-    const idleAt = this.#idle.indexOf(lost);
-    if (idleAt >= 0) this.#idle.splice(idleAt, 1);
-    if (leftover !== undefined) this.#queue.unshift(leftover);
+    this.#queue.unshift(...leftovers);
     if (this.#closed) return;
     if (this.#spare !== undefined) {
       this.#activate(this.#spare);
@@ -205,9 +203,33 @@ export class ExecutionContextPool<E extends ExportDeclarations> {
   }
 
   #pump(): void {
-    while (this.#queue.length > 0 && this.#idle.length > 0) {
-      this.#idle.pop()!.run(this.#queue.shift()!);
+    while (this.#queue.length > 0) {
+      // A job that may still be withdrawn (it has an AbortSignal) only goes to an instance holding none, so that
+      // it waits here, not behind another job inside a worker, where it could no longer be taken back.
+      const context = this.#leastLoaded(this.#queue[0].signal === undefined ? JOB_SLOTS : 1);
+      if (context === undefined) return;
+      context.run(this.#queue.shift()!);
     }
+  }
+
+  /**
+   * The instance holding the fewest jobs, if one holds fewer than `limit`: a batch split in as many jobs as
+   * instances goes to all of them, and each gets its next job before it finishes the current one.
+   */
+  #leastLoaded(limit: number): ExecutionContext | undefined {
+    let best: ExecutionContext | undefined;
+    for (const context of this.#active) {
+      if (context.outstanding < limit && (best === undefined || context.outstanding < best.outstanding)) {
+        best = context;
+      }
+    }
+    return best;
+  }
+
+  /** Whether no instance holds a job. */
+  #quiet(): boolean {
+    for (const context of this.#active) if (context.outstanding > 0) return false;
+    return true;
   }
 
   #signature(name: string): Signature {
@@ -328,7 +350,6 @@ export class ExecutionContextPool<E extends ExportDeclarations> {
     this.#failQueue(error);
     for (const context of this.#active) context.terminate(error);
     this.#active.clear();
-    this.#idle.length = 0;
     this.#spare?.terminate();
     this.#spare = undefined;
     clearTimeout(this.#startTimer);

@@ -23,20 +23,22 @@ import {
   CHANNEL_WAITING,
   type HostFunctionDescriptor,
   type InitMessage,
+  JOB_COMPLETED,
+  JOB_COUNT,
+  JOB_EXPORT,
+  JOB_INPUT_BYTES,
+  JOB_OUTPUT_BYTES,
+  JOB_SLOTS,
+  jobField,
   MAX_SHARED_BYTES,
   RESULT_ERROR,
   RESULT_OK,
   SLOT_CHANNEL_STATE,
   SLOT_CHANNEL_STATUS,
-  SLOT_COMPLETED,
   SLOT_COUNT,
   SLOT_IN_FLIGHT,
-  SLOT_JOB,
-  SLOT_JOB_COUNT,
-  SLOT_JOB_EXPORT,
-  SLOT_JOB_INPUT_BYTES,
-  SLOT_JOB_OUTPUT,
-  SLOT_OUTPUT_BYTES,
+  SLOT_JOBS_POSTED,
+  SLOT_RUNNING,
   SLOT_TERMINATED,
   STARTED_AT_OFFSET,
   type WorkerMessage,
@@ -274,28 +276,32 @@ function terminated(): boolean {
 }
 
 /**
- * Copies the job's arguments out of the shared input in one piece: the per-argument copies into plugin
+ * Copies the job's arguments out of the slot's shared input in one piece: the per-argument copies into plugin
  * memory are then copies between plain buffers, which cost several times less than copies out of shared
  * memory.
  */
-function receiveInput(length: number): ArrayBuffer {
+function receiveInput(slot: number, length: number): ArrayBuffer {
   if (input.byteLength < length) input.resize(length);
-  new Uint8Array(input, 0, length).set(new Uint8Array(setup.input, 0, length));
+  new Uint8Array(input, 0, length).set(new Uint8Array(setup.inputs[slot], 0, length));
   return input;
 }
 
-/** Runs the job described in the control block. */
-function runJob(exportNames: readonly string[]): void {
-  const exportName = exportNames[Atomics.load(control, SLOT_JOB_EXPORT)];
-  const count = Atomics.load(control, SLOT_JOB_COUNT);
+/** Runs job number `job`, described in its slot of the control block. */
+function runJob(job: number, exportNames: readonly string[]): void {
+  const slot = job % JOB_SLOTS;
+  const completedSlot = jobField(slot, JOB_COMPLETED);
+  const outputBytesSlot = jobField(slot, JOB_OUTPUT_BYTES);
+  const exportName = exportNames[Atomics.load(control, jobField(slot, JOB_EXPORT))];
+  const count = Atomics.load(control, jobField(slot, JOB_COUNT));
   const signature = setup.exports[exportName];
-  output = outputs[Atomics.load(control, SLOT_JOB_OUTPUT)];
-  const reader = new ValueReader(receiveInput(Atomics.load(control, SLOT_JOB_INPUT_BYTES)));
+  output = outputs[slot];
+  const reader = new ValueReader(receiveInput(slot, Atomics.load(control, jobField(slot, JOB_INPUT_BYTES))));
   const raw: RawArgument[] = new Array(signature.params.length);
   const read = adapters.has(exportName) ? readAdapterArguments : readArguments;
   output.offset = 0;
-  Atomics.store(control, SLOT_OUTPUT_BYTES, 0);
-  Atomics.store(control, SLOT_COMPLETED, 0);
+  Atomics.store(control, outputBytesSlot, 0);
+  Atomics.store(control, completedSlot, 0);
+  Atomics.store(control, SLOT_RUNNING, job);
   for (let index = 0; index < count; index++) {
     // Terminated by the main thread (which resubmits the remaining calls elsewhere): run nothing more.
     if (terminated()) return;
@@ -310,26 +316,26 @@ function runJob(exportNames: readonly string[]): void {
       output.string(JSON.stringify(describeFailure(error)));
       instantiate();
     }
-    Atomics.store(control, SLOT_OUTPUT_BYTES, output.offset);
-    Atomics.store(control, SLOT_COMPLETED, index + 1);
+    Atomics.store(control, outputBytesSlot, output.offset);
+    Atomics.store(control, completedSlot, index + 1);
   }
   Atomics.store(control, SLOT_IN_FLIGHT, -1);
-  post({ type: "batch-done" });
+  post({ type: "batch-done", job });
 }
 
 /**
- * Runs jobs as the main thread hands them over, until the worker is terminated. The worker's event loop
- * stays blocked meanwhile: after `init` nothing arrives by message.
+ * Runs jobs as the main thread hands them over, in order, until the worker is terminated. The worker's event
+ * loop stays blocked meanwhile: after `init` nothing arrives by message.
  */
 function serve(): void {
   const exportNames = Object.keys(setup.exports);
-  // The slot starts at 0; a job handed over before this loop starts has raised it already.
-  let job = 0;
-  for (;;) {
-    Atomics.wait(control, SLOT_JOB, job);
+  for (let job = 0;; job++) {
+    // Jobs handed over before this loop started, or while the previous one ran, are already counted.
+    while (Atomics.load(control, SLOT_JOBS_POSTED) <= job && !terminated()) {
+      Atomics.wait(control, SLOT_JOBS_POSTED, job);
+    }
     if (terminated()) return;
-    job = Atomics.load(control, SLOT_JOB);
-    runJob(exportNames);
+    runJob(job, exportNames);
   }
 }
 
