@@ -17,8 +17,25 @@ import { AssemblyScriptEnv, HandleEvent } from "../traits/mod.ts";
 import { compileAssemblyScript } from "../lib/asc/compiler.ts";
 
 const SOURCE = `export function handleEvent(request: ArrayBuffer): ArrayBuffer { return request.slice(0); }`;
+/**
+ * A handler that also reads its event a number of times (a few microseconds of work, as a plugin that decodes
+ * and inspects events does): with it the main thread's fixed share per event weighs less against the workers'.
+ */
+const BUSY_SOURCE = `export function handleEvent(request: ArrayBuffer): ArrayBuffer {
+  const bytes = Uint8Array.wrap(request);
+  let sum: u32 = 0;
+  for (let pass = 0; pass < 2; pass++) {
+    for (let i = 0; i < bytes.length; i++) sum = (sum << 1) ^ (sum >> 31) ^ bytes[i];
+  }
+  const out = request.slice(0);
+  if (out.byteLength > 0) store<u8>(changetype<usize>(out), <u8>sum);
+  return out;
+}`;
 const EVENT = new Uint8Array(1024).map((_, i) => i);
-const EVENTS = 10_000;
+/** Events per round of a batched or in-thread path: ~100 ms, long enough that filling and draining the pool do not count. */
+const EVENTS = 100_000;
+/** Events per round with the busier handler (about 7x the work per event). */
+const BUSY_EVENTS = 20_000;
 const SINGLE_EVENTS = 2_000;
 const ROUNDS = 5;
 const BATCH = 500;
@@ -30,14 +47,18 @@ interface Path {
   readonly run: (count: number) => unknown;
 }
 
-async function floorPath(binary: Uint8Array): Promise<Path> {
+async function floorPath(
+  binary: Uint8Array,
+  name = "in-thread floor (no pool)",
+  events = EVENTS,
+): Promise<Path> {
   const module = await WebAssembly.compile(binary as Uint8Array<ArrayBuffer>);
   const instance = await WebAssembly.instantiate(module, { env: { abort() {}, trace() {}, seed: () => 1 } });
   const interop = new AssemblyScriptMemoryInterop(instance.exports);
   const handle = instance.exports.handleEvent as (ptr: number) => number;
   return {
-    name: "in-thread floor (no pool)",
-    events: EVENTS,
+    name,
+    events,
     run(count) {
       for (let i = 0; i < count; i++) {
         const ptr = interop.pin(interop.newArrayBuffer(EVENT));
@@ -78,11 +99,11 @@ function singleCallPath(pool: Pool, concurrency: number): Path {
 /** Batches in flight at once, whatever the number of workers: each batch is split over all of them. */
 const BATCHES_IN_FLIGHT = 4;
 
-function batchPath(pool: Pool, concurrency: number): Path {
+function batchPath(pool: Pool, concurrency: number, handler = "", events = EVENTS): Path {
   const calls = Array.from({ length: BATCH }, () => [EVENT] as [Uint8Array]);
   return {
-    name: `pool, batches of ${BATCH}, ${concurrency} worker(s)`,
-    events: EVENTS,
+    name: `pool, batches of ${BATCH}, ${concurrency} worker(s)${handler}`,
+    events,
     async run(count) {
       // Several batches in flight, as a pipeline keeps them, so that no worker waits for the next one.
       const inFlight: Promise<unknown>[] = [];
@@ -128,7 +149,17 @@ function cpuUs(): { main: number; workers: number; process: number } {
 /** Runs the benchmark and returns a markdown table. */
 export async function run(): Promise<string> {
   const { binary } = await compileAssemblyScript({ entries: ["index.ts"], files: { "index.ts": SOURCE } });
-  const pools = [await createPool(binary, 1), await createPool(binary, 2)];
+  const busy = await compileAssemblyScript({
+    entries: ["index.ts"],
+    files: { "index.ts": BUSY_SOURCE },
+    target: "release",
+  });
+  const pools = [
+    await createPool(binary, 1),
+    await createPool(binary, 2),
+    await createPool(busy.binary, 1),
+    await createPool(busy.binary, 2),
+  ];
   try {
     const paths = [
       await floorPath(binary),
@@ -136,6 +167,9 @@ export async function run(): Promise<string> {
       batchPath(pools[0], 1),
       singleCallPath(pools[1], 2),
       batchPath(pools[1], 2),
+      await floorPath(busy.binary, "in-thread floor, busier handler", BUSY_EVENTS),
+      batchPath(pools[2], 1, ", busier handler", BUSY_EVENTS),
+      batchPath(pools[3], 2, ", busier handler", BUSY_EVENTS),
     ];
     for (const path of paths) await path.run(path.events / 5); // warm-up
     const best = paths.map(() => Infinity);
@@ -157,16 +191,20 @@ export async function run(): Promise<string> {
     }
     const coresUsed = (i: number) => (cpu[i].process / 1000 / wallMs[i]).toFixed(2);
     const perEvent = (i: number, us: number) => (us / (ROUNDS * paths[i].events)).toFixed(2);
-    const [floorUs, , batched1, , batched2] = best;
+    const [floorUs, , batched1, , batched2, busyFloorUs, busy1, busy2] = best;
     return [
       "| path (1 KiB event, trivial handler) | us/event | x floor |",
       "|---|---:|---:|",
       ...paths.map((path, i) =>
-        `| ${path.name} | ${best[i].toFixed(2)} | ${(best[i] / floorUs).toFixed(2)} |`
+        `| ${path.name} | ${best[i].toFixed(2)} | ${(best[i] / (i < 5 ? floorUs : busyFloorUs)).toFixed(2)} |`
       ),
       "",
-      `Throughput of 2 workers vs 1 (batched): ${(batched1 / batched2).toFixed(2)}x. ` +
-      `Fastest of ${ROUNDS} interleaved rounds of ${EVENTS} events (${SINGLE_EVENTS} for single calls), ` +
+      `Throughput of 2 workers vs 1 (batched): ${
+        (batched1 / batched2).toFixed(2)
+      }x with the trivial handler, ` +
+      `${(busy1 / busy2).toFixed(2)}x with the busier one (${busyFloorUs.toFixed(1)} us in-thread). ` +
+      `Fastest of ${ROUNDS} interleaved rounds of ${EVENTS} events (${BUSY_EVENTS} with the busier handler, ` +
+      `${SINGLE_EVENTS} for single calls), ` +
       `after a warm-up; ${navigator.hardwareConcurrency} cores. Cores this process got (CPU time / wall ` +
       `time) in the batched rounds: ${coresUsed(2)} with 1 worker, ${coresUsed(4)} with 2; two workers ` +
       `can only be faster when the machine gives the second one a core. CPU per batched event, main thread ` +
