@@ -21,6 +21,32 @@ async function gen(...args: string[]): Promise<{ code: number; stdout: string; s
   return { code, stdout: text.decode(stdout), stderr: text.decode(stderr) };
 }
 
+/**
+ * Compiles `assembly/index.ts` under `dir` (which exports `newBuffer` and `exportName(buf: ArrayBuffer):
+ * ArrayBuffer`) and returns a function that passes bytes through that export.
+ */
+async function compileBufferExport(
+  dir: string,
+  exportName: string,
+): Promise<(input: Uint8Array) => Uint8Array> {
+  const { binary } = await compileAssemblyScript({ entries: ["assembly/index.ts"], baseDir: dir });
+  const { instance } = await WebAssembly.instantiate(binary as BufferSource, { env: { abort() {} } });
+  const wasm = instance.exports as unknown as {
+    memory: WebAssembly.Memory;
+    newBuffer(n: number): number;
+    __pin(p: number): number;
+    __unpin(p: number): void;
+  } & Record<string, (p: number) => number>;
+  return (input) => {
+    const ptr = wasm.__pin(wasm.newBuffer(input.length));
+    new Uint8Array(wasm.memory.buffer, ptr, input.length).set(input);
+    const result = wasm[exportName](ptr);
+    wasm.__unpin(ptr);
+    const length = new Uint32Array(wasm.memory.buffer)[(result - 4) >>> 2];
+    return new Uint8Array(wasm.memory.buffer, result, length).slice();
+  };
+}
+
 Deno.test("gen writes modules for an every-feature schema that compile with asc and round-trip", async () => {
   const dir = await Deno.makeTempDir({ prefix: "codegen_cli_" });
   try {
@@ -58,26 +84,13 @@ Deno.test("gen writes modules for an every-feature schema that compile with asc 
         "}",
       ].join("\n"),
     );
-    const { binary } = await compileAssemblyScript({ entries: ["assembly/index.ts"], baseDir: dir });
-    const { instance } = await WebAssembly.instantiate(binary as BufferSource, { env: { abort() {} } });
-    const wasm = instance.exports as unknown as {
-      memory: WebAssembly.Memory;
-      newBuffer(n: number): number;
-      roundTrip(p: number): number;
-      __pin(p: number): number;
-      __unpin(p: number): void;
-    };
+    const roundTrip = await compileBufferExport(dir, "roundTrip");
 
     const { root } = loadProtoRoot(["feature/everything.proto"], directorySource([FIXTURES, PROTO]));
     const Outer = root.lookupType("feature.v1.Outer");
     const input = Outer.encode(Outer.fromObject({ picked: { name: "inner", mood: -7 }, mood: 1, maybe: 0 }))
       .finish();
-    const ptr = wasm.__pin(wasm.newBuffer(input.length));
-    new Uint8Array(wasm.memory.buffer, ptr, input.length).set(input);
-    const result2 = wasm.roundTrip(ptr);
-    wasm.__unpin(ptr);
-    const length = new Uint32Array(wasm.memory.buffer)[(result2 - 4) >>> 2];
-    const output = Outer.decode(new Uint8Array(wasm.memory.buffer, result2, length).slice());
+    const output = Outer.decode(roundTrip(input));
     assert.deepEqual(Outer.toObject(output), { picked: { name: "inner!", mood: -7 }, mood: 1, maybe: 0 });
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -177,15 +190,7 @@ Deno.test("gen resolves google/protobuf/any.proto and field_mask.proto from its 
         "}",
       ].join("\n"),
     );
-    const { binary } = await compileAssemblyScript({ entries: ["assembly/index.ts"], baseDir: dir });
-    const { instance } = await WebAssembly.instantiate(binary as BufferSource, { env: { abort() {} } });
-    const wasm = instance.exports as unknown as {
-      memory: WebAssembly.Memory;
-      newBuffer(n: number): number;
-      widen(p: number): number;
-      __pin(p: number): number;
-      __unpin(p: number): void;
-    };
+    const widen = await compileBufferExport(dir, "widen");
 
     const { root } = loadProtoRoot(["update.proto"], directorySource([dir, PROTO]));
     const Request = root.lookupType("update.Request");
@@ -195,12 +200,7 @@ Deno.test("gen resolves google/protobuf/any.proto and field_mask.proto from its 
     };
     const input = Request.encode(Request.fromObject({ resource, update_mask: { paths: ["spec.expires"] } }))
       .finish();
-    const ptr = wasm.__pin(wasm.newBuffer(input.length));
-    new Uint8Array(wasm.memory.buffer, ptr, input.length).set(input);
-    const encoded = wasm.widen(ptr);
-    wasm.__unpin(ptr);
-    const length = new Uint32Array(wasm.memory.buffer)[(encoded - 4) >>> 2];
-    const output = Request.decode(new Uint8Array(wasm.memory.buffer, encoded, length).slice());
+    const output = Request.decode(widen(input));
     assert.deepEqual(Request.toObject(output, { bytes: Array }), {
       resource: { type_url: resource.type_url, value: [10, 3, 1, 2, 3] },
       update_mask: { paths: ["spec.expires", "LockV2"] },

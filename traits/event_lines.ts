@@ -45,6 +45,7 @@ export class EventLines implements Trait<HandleEventExports, EventLinesExports> 
   readonly adapterExports: EventLinesExports;
   readonly workerScript: WorkerScript = EVENT_WORKER;
 
+  /** Makes the trait; with `options.root`, the workers convert with that schema instead of the bundled one. */
   constructor(options: EventLinesOptions = {}) {
     const config: EventLineAdapterConfig = options.root === undefined
       ? {}

@@ -8,6 +8,9 @@ export type { CallResult } from "./batch.ts";
 export type { ExecutionContextPoolOptions, MemoryLimit, PluginSource } from "./options.ts";
 export * from "./errors.ts";
 export {
+  type AdapterExport,
+  type AdapterExports,
+  type AdapterExportsOf,
   type ExportsOf,
   type HostCallContext,
   type HostFunction,
@@ -20,5 +23,6 @@ export {
   type UnionToIntersection,
   workerFunction,
   type WorkerHostFunction,
+  type WorkerScript,
 } from "./trait.ts";
 export type { WorkerBuiltinName } from "./worker_builtins.ts";
