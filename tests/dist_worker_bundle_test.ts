@@ -3,7 +3,14 @@
  * worker reads nothing from disk. Each bundle must match its sources.
  */
 import assert from "node:assert/strict";
-import { bundleWorker, WORKER_BUNDLES } from "../lib/dist/worker_bundle.ts";
+import protobuf from "protobufjs";
+import {
+  bundleWorker,
+  SCHEMA_DESCRIPTOR_URL,
+  schemaDescriptorText,
+  WORKER_BUNDLES,
+} from "../lib/dist/worker_bundle.ts";
+import { TeleportJsonCodec } from "../lib/teleport_json/codec.ts";
 import { createWorkerUrl, PLAIN_WORKER } from "../lib/pool/context.ts";
 import { EventLines } from "../traits/mod.ts";
 
@@ -23,6 +30,29 @@ for (const { entry, url } of WORKER_BUNDLES) {
     assert.ok(!committed.includes("\0"), "a bundle must be text");
   });
 }
+
+Deno.test("the committed schema descriptor is up to date and converts exactly as the .proto texts do", async () => {
+  const committed = await Deno.readTextFile(SCHEMA_DESCRIPTOR_URL);
+  assert.ok(
+    committed === schemaDescriptorText(),
+    "lib/dist/schema_descriptor.json is stale: run `deno task bundle-worker`",
+  );
+  const fromTexts = new TeleportJsonCodec();
+  const fromDescriptor = new TeleportJsonCodec({ root: protobuf.Root.fromJSON(JSON.parse(committed)) });
+  const dir = new URL("../fixtures/audit/", import.meta.url);
+  let lines = 0;
+  for await (const { name } of Deno.readDir(dir)) {
+    if (!name.endsWith(".log")) continue;
+    for (const line of (await Deno.readTextFile(new URL(name, dir))).split("\n").filter(Boolean)) {
+      const a = fromTexts.toEvent(line, 1);
+      const b = fromDescriptor.toEvent(line, 1);
+      assert.deepEqual(b.wrapped, a.wrapped, line);
+      assert.equal(fromDescriptor.renderMessage(b.bytes), fromTexts.renderMessage(a.bytes), line);
+      lines++;
+    }
+  }
+  assert.ok(lines >= 300, `only ${lines} sample lines`);
+});
 
 Deno.test("pool workers start from a blob: URL holding the committed bundle, not from a file", async () => {
   for (
