@@ -32,6 +32,9 @@ function decodeUtf16(bytes) {
   }
   return parts.join("");
 }
+function alignPadding(offset) {
+  return -offset & 7;
+}
 var ValueWriter = class {
   /** The buffer written to; it grows as needed. */
   buffer;
@@ -54,28 +57,30 @@ var ValueWriter = class {
   u32(value) {
     this.#view.setUint32(this.#reserve(4), value, true);
   }
+  /**
+   * Writes the length of a payload and reserves the payload at the next multiple of 8 bytes: copies to an
+   * 8-byte-aligned place in shared memory run several times faster than to an unaligned one.
+   */
+  #payload(length) {
+    const lengthAt = this.#reserve(4);
+    this.#view.setUint32(lengthAt, length, true);
+    this.#reserve(alignPadding(this.offset));
+    return this.#reserve(length);
+  }
   /** Writes raw bytes preceded by their length. */
   bytes(value) {
-    this.u32(value.byteLength);
-    this.#bytes.set(value, this.#reserve(value.byteLength));
+    this.#bytes.set(value, this.#payload(value.byteLength));
   }
   /** Writes a JavaScript string as UTF-16 code units preceded by their byte length. */
   string(value) {
-    this.u32(value.length * 2);
-    const at = this.#reserve(value.length * 2);
-    if (at % 2 === 0) {
-      const units = new Uint16Array(this.buffer, at, value.length);
-      for (let i = 0; i < value.length; i++) units[i] = value.charCodeAt(i);
-      return;
-    }
-    const view = this.#view;
-    for (let i = 0; i < value.length; i++) view.setUint16(at + i * 2, value.charCodeAt(i), true);
+    const units = new Uint16Array(this.buffer, this.#payload(value.length * 2), value.length);
+    for (let i = 0; i < value.length; i++) units[i] = value.charCodeAt(i);
   }
   /** Writes a JavaScript string as UTF-8 preceded by its byte length (lone surrogates become U+FFFD). */
   text(value) {
     if (value.length <= SHORT_TEXT && this.#shortAscii(value)) return;
-    const lengthAt = this.#reserve(4);
-    const at = this.#reserve(value.length * 3);
+    const lengthAt = this.offset;
+    const at = this.#payload(value.length * 3);
     const { written } = UTF8_ENCODER.encodeInto(value, this.#bytes.subarray(at, at + value.length * 3));
     this.offset = at + written;
     this.#view.setUint32(lengthAt, written, true);
@@ -83,8 +88,7 @@ var ValueWriter = class {
   /** Writes a short ASCII string byte by byte (a native encoder call costs more); false when not ASCII. */
   #shortAscii(value) {
     for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) > 127) return false;
-    this.u32(value.length);
-    const at = this.#reserve(value.length);
+    const at = this.#payload(value.length);
     for (let i = 0; i < value.length; i++) this.#bytes[at + i] = value.charCodeAt(i);
     return true;
   }
@@ -161,6 +165,7 @@ var ValueReader = class {
   /** Returns a view of the next length-prefixed bytes (not a copy). */
   rawBytes() {
     const length = this.u32();
+    this.offset += alignPadding(this.offset);
     const view = this.#bytes.subarray(this.offset, this.offset + length);
     this.offset += length;
     return view;

@@ -63,6 +63,11 @@ export function decodeUtf16(bytes: Uint8Array): string {
   return parts.join("");
 }
 
+/** Bytes from `offset` to the next multiple of 8, where payloads start (see `ValueWriter`). */
+function alignPadding(offset: number): number {
+  return -offset & 7;
+}
+
 /** Appends values to a growable buffer. */
 export class ValueWriter {
   /** The buffer written to; it grows as needed. */
@@ -90,31 +95,34 @@ export class ValueWriter {
     this.#view.setUint32(this.#reserve(4), value, true);
   }
 
+  /**
+   * Writes the length of a payload and reserves the payload at the next multiple of 8 bytes: copies to an
+   * 8-byte-aligned place in shared memory run several times faster than to an unaligned one.
+   */
+  #payload(length: number): number {
+    const lengthAt = this.#reserve(4);
+    this.#view.setUint32(lengthAt, length, true);
+    this.#reserve(alignPadding(this.offset));
+    return this.#reserve(length);
+  }
+
   /** Writes raw bytes preceded by their length. */
   bytes(value: Uint8Array): void {
-    this.u32(value.byteLength);
-    this.#bytes.set(value, this.#reserve(value.byteLength));
+    this.#bytes.set(value, this.#payload(value.byteLength));
   }
 
   /** Writes a JavaScript string as UTF-16 code units preceded by their byte length. */
   string(value: string): void {
-    this.u32(value.length * 2);
-    const at = this.#reserve(value.length * 2);
-    if (at % 2 === 0) {
-      const units = new Uint16Array(this.buffer, at, value.length);
-      for (let i = 0; i < value.length; i++) units[i] = value.charCodeAt(i);
-      return;
-    }
-    const view = this.#view;
-    for (let i = 0; i < value.length; i++) view.setUint16(at + i * 2, value.charCodeAt(i), true);
+    const units = new Uint16Array(this.buffer, this.#payload(value.length * 2), value.length);
+    for (let i = 0; i < value.length; i++) units[i] = value.charCodeAt(i);
   }
 
   /** Writes a JavaScript string as UTF-8 preceded by its byte length (lone surrogates become U+FFFD). */
   text(value: string): void {
     if (value.length <= SHORT_TEXT && this.#shortAscii(value)) return;
-    const lengthAt = this.#reserve(4);
-    // At most 3 bytes per UTF-16 code unit; the unused rest is given back.
-    const at = this.#reserve(value.length * 3);
+    const lengthAt = this.offset;
+    // At most 3 bytes per UTF-16 code unit; the length is set and the unused rest given back once written.
+    const at = this.#payload(value.length * 3);
     const { written } = UTF8_ENCODER.encodeInto(value, this.#bytes.subarray(at, at + value.length * 3));
     this.offset = at + written;
     this.#view.setUint32(lengthAt, written, true);
@@ -123,8 +131,7 @@ export class ValueWriter {
   /** Writes a short ASCII string byte by byte (a native encoder call costs more); false when not ASCII. */
   #shortAscii(value: string): boolean {
     for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) > 0x7f) return false;
-    this.u32(value.length);
-    const at = this.#reserve(value.length);
+    const at = this.#payload(value.length);
     for (let i = 0; i < value.length; i++) this.#bytes[at + i] = value.charCodeAt(i);
     return true;
   }
@@ -208,6 +215,7 @@ export class ValueReader {
   /** Returns a view of the next length-prefixed bytes (not a copy). */
   rawBytes(): Uint8Array {
     const length = this.u32();
+    this.offset += alignPadding(this.offset);
     const view = this.#bytes.subarray(this.offset, this.offset + length);
     this.offset += length;
     return view;

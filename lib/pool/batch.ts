@@ -1,12 +1,11 @@
 /**
  * Book-keeping for calls on their way through the pool: a {@linkcode Batch} collects per-call results, and
- * a {@linkcode Job} is the slice of a batch one worker runs in one message.
+ * a {@linkcode Job} is the slice of a batch one worker runs at a time.
  *
  * @module
  */
-import type { ResultType, Signature } from "../interop/types.ts";
+import type { Signature } from "../interop/types.ts";
 import { ValueWriter } from "../interop/value_codec.ts";
-import { MAX_SHARED_BYTES } from "./protocol.ts";
 
 /** The outcome of one call in a batch. */
 export type CallResult<T> = { readonly ok: true; readonly value: T } | {
@@ -47,23 +46,12 @@ export class Batch {
   }
 }
 
-/** Calls `start .. start + count - 1` of a batch, run by one worker in one message. */
+/** Calls `start .. start + count - 1` of a batch, run by one worker as one job. */
 export interface Job {
   readonly batch: Batch;
   readonly start: number;
   readonly count: number;
-  /** The arguments, encoded ahead of dispatch by {@linkcode encodeJob} (a view of an `InputBuffers` buffer). */
-  input?: Uint8Array<ArrayBuffer>;
 }
-
-const FIXED_SIZE: Readonly<Record<Exclude<ResultType, "string" | "bytes" | "text">, number>> = {
-  i32: 4,
-  f32: 4,
-  bool: 4,
-  i64: 8,
-  f64: 8,
-  void: 0,
-};
 
 /**
  * Checks the arguments of every call against the signature before anything is queued, so a wrong call
@@ -95,47 +83,15 @@ export function checkArguments(exportName: string, signature: Signature, args: r
 }
 
 /**
- * Buffers for encoded arguments, reused from job to job so that encoding allocates nothing. They are plain
- * (not shared) memory: many small copies into a `SharedArrayBuffer` cost several times more than into an
- * `ArrayBuffer`, so arguments are encoded here and then copied into the worker's shared input in one piece.
+ * Encodes the job's arguments into `input` (a worker's shared input, grown as needed) and returns the number
+ * of bytes written. The arguments were checked by {@linkcode checkArguments} when the batch was made, so
+ * values are written without checks; payloads land 8-byte aligned, where copies into shared memory are fast.
  */
-export class InputBuffers {
-  readonly #free: ArrayBuffer[] = [];
-
-  /** A buffer of at least `size` bytes. */
-  take(size: number): ArrayBuffer {
-    const buffer = this.#free.pop() ??
-      new ArrayBuffer(Math.max(size, 64 * 1024), { maxByteLength: MAX_SHARED_BYTES });
-    if (buffer.byteLength < size) buffer.resize(size);
-    return buffer;
-  }
-
-  /** Returns a buffer nothing reads any more. */
-  give(buffer: ArrayBuffer): void {
-    this.#free.push(buffer);
-  }
-}
-
-/**
- * Encodes the job's arguments into a buffer from `buffers` and keeps it in `job.input`. The arguments were
- * checked by {@linkcode checkArguments} when the batch was made, so values are written without checks.
- */
-export function encodeJob(job: Job, buffers: InputBuffers): Uint8Array<ArrayBuffer> {
+export function encodeJob(job: Job, input: SharedArrayBuffer): number {
   const { params } = job.batch.signature;
   const { args } = job.batch;
   const end = job.start + job.count;
-  let size = 0;
-  for (let i = job.start; i < end; i++) {
-    const call = args[i];
-    for (let p = 0; p < params.length; p++) {
-      const type = params[p];
-      if (type === "bytes") size += 4 + (call[p] as Uint8Array).byteLength;
-      else if (type === "string") size += 4 + (call[p] as string).length * 2;
-      else if (type === "text") size += 4 + (call[p] as string).length * 3;
-      else size += FIXED_SIZE[type];
-    }
-  }
-  const writer = new ValueWriter(buffers.take(size));
+  const writer = new ValueWriter(input);
   for (let i = job.start; i < end; i++) {
     const call = args[i];
     for (let p = 0; p < params.length; p++) {
@@ -147,6 +103,5 @@ export function encodeJob(job: Job, buffers: InputBuffers): Uint8Array<ArrayBuff
       else writer.wasmValue(type, value as number | bigint);
     }
   }
-  job.input = new Uint8Array(writer.buffer as ArrayBuffer, 0, writer.offset);
-  return job.input;
+  return writer.offset;
 }

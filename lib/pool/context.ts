@@ -9,7 +9,7 @@
  */
 import type { Logger } from "../log.ts";
 import { decodeUtf16, growableShared, ValueReader, ValueWriter } from "../interop/value_codec.ts";
-import { type Batch, type CallResult, encodeJob, type InputBuffers, type Job } from "./batch.ts";
+import { type Batch, type CallResult, encodeJob, type Job } from "./batch.ts";
 import {
   MarshallingError,
   MemoryLimitError,
@@ -62,8 +62,6 @@ export interface ContextSettings {
   readonly logger: Logger;
   /** Limit of the plugin's memory in bytes, when one is set. */
   readonly memoryLimitBytes?: number;
-  /** Where encoded arguments are taken from and returned to. */
-  readonly buffers: InputBuffers;
   /** The URL of the script every worker runs (see {@linkcode createWorkerUrl}). */
   readonly workerUrl: string;
 }
@@ -171,27 +169,34 @@ export class ExecutionContext {
 
   /**
    * Hands the worker a job; the context must be ready and hold fewer than {@linkcode JOB_SLOTS} jobs. The worker
-   * starts it as soon as it finishes the one before.
+   * starts it as soon as it finishes the one before. A job whose arguments exceed the shared buffers' maximum size
+   * fails at once, call by call.
    */
   run(job: Job): void {
     if (!this.#alive || this.#jobs.length >= JOB_SLOTS) {
       throw new Error(`instance ${this.id} cannot take a job now`);
     }
-    const number = this.#posted++;
+    const number = this.#posted;
     const slot = number % JOB_SLOTS;
-    const input = job.input ?? encodeJob(job, this.#settings.buffers);
-    const shared = this.#inputs[slot];
-    if (shared.byteLength < input.byteLength) shared.grow(input.byteLength);
-    new Uint8Array(shared, 0, input.byteLength).set(input);
-    this.#settings.buffers.give(input.buffer);
-    job.input = undefined;
+    // The slot is free (its previous job was collected before this one could be handed over), so the
+    // arguments are encoded straight into its shared input.
+    let inputBytes: number;
+    try {
+      inputBytes = encodeJob(job, this.#inputs[slot]);
+    } catch (error) {
+      // Arguments beyond the shared buffers' maximum size: the job's calls fail, the worker never sees it.
+      for (let i = job.start; i < job.start + job.count; i++) {
+        job.batch.settle(i, { ok: false, error: error instanceof Error ? error : new Error(String(error)) });
+      }
+      return;
+    }
+    this.#posted++;
     this.#jobs.push({ job, number });
-    // The slot is free: its previous job was collected before this one could be handed over.
     Atomics.store(this.#slots, jobField(slot, JOB_COMPLETED), 0);
     Atomics.store(this.#slots, jobField(slot, JOB_OUTPUT_BYTES), 0);
     Atomics.store(this.#slots, jobField(slot, JOB_EXPORT), this.#exportIndex.get(job.batch.exportName)!);
     Atomics.store(this.#slots, jobField(slot, JOB_COUNT), job.count);
-    Atomics.store(this.#slots, jobField(slot, JOB_INPUT_BYTES), input.byteLength);
+    Atomics.store(this.#slots, jobField(slot, JOB_INPUT_BYTES), inputBytes);
     Atomics.add(this.#slots, SLOT_JOBS_POSTED, 1);
     Atomics.notify(this.#slots, SLOT_JOBS_POSTED);
     // A timer left from an earlier job is kept: when it fires it measures the running call and re-arms.

@@ -7,7 +7,7 @@
  */
 import type { Logger } from "../log.ts";
 import type { ExportDeclarations, JsParams, JsValueOf, Signature } from "../interop/types.ts";
-import { Batch, type CallResult, checkArguments, encodeJob, InputBuffers, type Job } from "./batch.ts";
+import { Batch, type CallResult, checkArguments, type Job } from "./batch.ts";
 import { createWorkerUrl, ExecutionContext, PLAIN_WORKER } from "./context.ts";
 import { PluginLoadError, PoolClosedError } from "./errors.ts";
 import {
@@ -101,7 +101,6 @@ export class ExecutionContextPool<E extends ExportDeclarations> {
       plugin,
       timeoutMs: resolved.timeoutMs,
       logger: resolved.logger,
-      buffers: new InputBuffers(),
       workerUrl: createWorkerUrl(plugin.workerScript ?? PLAIN_WORKER),
       memoryLimitBytes: resolved.memoryLimitPages === undefined
         ? undefined
@@ -252,10 +251,7 @@ export class ExecutionContextPool<E extends ExportDeclarations> {
     const jobs: QueuedJob[] = [];
     for (let part = 0, start = 0; part < parts; part++) {
       const size = Math.floor(count / parts) + (part < count % parts ? 1 : 0);
-      const job: QueuedJob = { batch, start, count: size, signal };
-      // Encode now, while the workers are busy, so that dispatch only posts the buffer.
-      encodeJob(job, this.#settings.buffers);
-      jobs.push(job);
+      jobs.push({ batch, start, count: size, signal });
       start += size;
     }
     this.#queue.push(...jobs);
@@ -265,7 +261,6 @@ export class ExecutionContextPool<E extends ExportDeclarations> {
           const at = this.#queue.indexOf(job);
           if (at < 0) continue;
           this.#queue.splice(at, 1);
-          if (job.input !== undefined) this.#settings.buffers.give(job.input.buffer);
           for (let i = job.start; i < job.start + job.count; i++) {
             batch.settle(i, { ok: false, error: signal.reason });
           }
