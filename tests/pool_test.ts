@@ -84,10 +84,18 @@ async function createPool(options: { concurrency?: number; memoryLimit?: { pages
   return { pool, probe };
 }
 
-Deno.test("pool: strings and buffers round-trip (empty, non-ASCII, 10 MB) with typed results", async () => {
+Deno.test("pool: strings and buffers round-trip (empty, non-ASCII, BOM, lone surrogates, 10 MB) with typed results", async () => {
   const { pool } = await createPool();
   try {
-    for (const text of ["", "héllo — ✓ 日本語 🎉", "x".repeat(5 * 1024 * 1024)]) {
+    const texts = [
+      "",
+      "héllo — ✓ 日本語 🎉",
+      "\uFEFF",
+      "\uFEFFhello",
+      "a\uD800b\uDC00\uFFFD",
+      "x".repeat(5 * 1024 * 1024),
+    ];
+    for (const text of texts) {
       const echoed: string = await pool.execute("echo", text);
       assert.equal(echoed, text);
     }

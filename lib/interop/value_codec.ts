@@ -28,8 +28,9 @@ function enlarge(buffer: GrowableBuffer, needed: number): void {
 
 const CHUNK = 8192;
 
-const UTF16 = new TextDecoder("utf-16le");
-const UTF8 = new TextDecoder();
+// ignoreBOM: a leading U+FEFF is text like any other, not a byte order mark to drop.
+const UTF16 = new TextDecoder("utf-16le", { ignoreBOM: true });
+const UTF8 = new TextDecoder("utf-8", { ignoreBOM: true });
 const UTF8_ENCODER = new TextEncoder();
 
 /** Strings up to this many code units are encoded and decoded in JavaScript when they are ASCII. */
