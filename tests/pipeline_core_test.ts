@@ -141,6 +141,29 @@ Deno.test("a processor that throws counts as an error for every event of the bat
   assert.equal(sink.lines.length, 3, "forward-original is the default policy");
 });
 
+Deno.test("a failing line processor forwards only lines that are JSON objects; the rest are malformed", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const sink = new MemorySink();
+    const deadLetter = await DeadLetterFile.open(`${dir}/dead.jsonl`);
+    const summary = await runPipeline({
+      source: new StreamSource(new Blob(['{"a":1}\n{nope\n[]\n{"b":2}\n']).stream(), "blob"),
+      sink,
+      processor: { kind: "lines", process: () => Promise.reject(new Error("the pool was closed")) },
+      deadLetter,
+      statusIntervalMs: 0,
+    });
+    await deadLetter.close();
+    assert.deepEqual(sink.lines, ['{"a":1}', '{"b":2}'], "forward-original forwards the objects only");
+    const dead = (await Deno.readTextFile(`${dir}/dead.jsonl`)).trim().split("\n").map((l) => JSON.parse(l));
+    assert.deepEqual(dead.map((d) => [d.reason, d.line]), [["malformed", "{nope"], ["malformed", "[]"]]);
+    assert.equal(summary.counters.malformed, 2);
+    assert.equal(summary.counters.processorErrors, 2);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("the dead-letter policy is refused without a dead-letter file", async () => {
   await assert.rejects(
     runPipeline({

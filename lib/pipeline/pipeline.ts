@@ -133,6 +133,7 @@ export async function runPipeline<P>(options: PipelineOptions<P>): Promise<Pipel
     const positions: P[] = [];
     const deadLetters: DeadLetterEntry[] = [];
     let results: ProcessedRecord[];
+    const lineProcessor = isLineProcessor(options.processor);
     if (isLineProcessor(options.processor)) {
       const processor = options.processor;
       inputs = records;
@@ -172,7 +173,14 @@ export async function runPipeline<P>(options: PipelineOptions<P>): Promise<Pipel
         case "malformed":
           malformed({ line: inputs[i].line, position: positions[i] }, result.message, deadLetters);
           break;
-        case "error":
+        case "error": {
+          // A line processor's lines were never checked here: one that failed before its processor could
+          // (e.g. the pool was closed) is checked now, so that no sink is handed a line that is not an object.
+          const unchecked = lineProcessor ? parseEventLine(inputs[i].line) : undefined;
+          if (typeof unchecked === "string") {
+            malformed({ line: inputs[i].line, position: positions[i] }, unchecked, deadLetters);
+            break;
+          }
           counters.processorErrors++;
           log.warn("processing failed at {position} ({policy}): {error}", {
             position: positions[i],
@@ -188,6 +196,7 @@ export async function runPipeline<P>(options: PipelineOptions<P>): Promise<Pipel
               deadLetter("processor-error", result.message, { line: inputs[i].line, position: positions[i] }),
             );
           }
+        }
       }
     }
     return { lines, deadLetters, lastPosition: records[records.length - 1].position, size: records.length };
