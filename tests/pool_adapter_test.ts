@@ -5,12 +5,14 @@
  */
 import assert from "node:assert/strict";
 import {
+  AdapterError,
   ExecutionContextPool,
   PluginAbortError,
   PoolOptionsError,
   TimeoutError,
   type Trait,
 } from "../lib/pool/mod.ts";
+import { bundleWorker } from "../lib/dist/worker_bundle.ts";
 import { decodeOutcome } from "../lib/run/outcome.ts";
 import { AssemblyScriptEnv, EventLines, PluginExports } from "../traits/mod.ts";
 import { compileSnippet } from "./helpers/assemblyscript.ts";
@@ -128,4 +130,52 @@ Deno.test("adapter: text is refused outside adapter exports, and adapters need a
     ExecutionContextPool.create({ plugin: binary, traits: [new AssemblyScriptEnv(), unknownAdapter] }),
     /this worker script has no adapter shout \(for export shout\)/,
   );
+});
+
+Deno.test("adapter: an adapter's own fault fails its call alone and keeps the instance; a plugin fault it swallows does not", async () => {
+  const text = { params: [], result: "text" } as const;
+  const misbehaving: Trait = {
+    name: "Misbehaving",
+    hostFunctions: [],
+    requiredExports: { count: { params: [], result: "i32" }, bad: { params: [], result: "void" } },
+    adapterExports: {
+      counted: { ...text, adapter: "test.count" },
+      throws: { ...text, adapter: "test.throws" },
+      wrongType: { ...text, adapter: "test.wrongType" },
+      swallow: { ...text, adapter: "test.swallow" },
+    },
+    workerScript: {
+      name: "test adapters",
+      source: await bundleWorker("tests/fixtures/pool/adapter_worker_entry.ts"),
+    },
+  };
+  const pool = await ExecutionContextPool.create({
+    plugin: await compileSnippet(`
+      let calls = 0;
+      export function count(): i32 { return ++calls; }
+      export function bad(): void { abort("bad"); }
+    `),
+    traits: [new AssemblyScriptEnv(), misbehaving],
+  });
+  try {
+    const run = async (name: string) => {
+      const [result] = await pool.batch(name as never, [[]] as never);
+      return result.ok ? result.value : result.error;
+    };
+    assert.equal(await run("counted"), "1");
+    const thrown = await run("throws");
+    assert.ok(thrown instanceof AdapterError, String(thrown));
+    assert.equal((thrown as Error).message, "adapter export throws failed: adapter bug");
+    const wrong = await run("wrongType");
+    assert.ok(wrong instanceof AdapterError, String(wrong));
+    assert.match((wrong as Error).message, /result of adapter export wrongType must be a string/);
+    // The same instance: its counter went on.
+    assert.equal(await run("counted"), "2");
+    // The plugin aborted inside the adapter, which went on regardless: its result stands...
+    assert.equal(await run("swallow"), "3");
+    // ...but the instance was replaced: a fresh counter.
+    assert.equal(await run("counted"), "1");
+  } finally {
+    await pool.close();
+  }
 });

@@ -3,7 +3,7 @@
  * (denoland/deno#35657) keeps the process from exiting, so the tests run the scenarios here and check that
  * the process ends by itself. Prints one JSON line with what it observed.
  *
- * Usage: `deno run -A --no-prompt tests/pool_timeout_child.ts loop|batch|queued|host`
+ * Usage: `deno run -A --no-prompt tests/pool_timeout_child.ts loop|batch|queued|busy|host`
  *
  * @module
  */
@@ -50,6 +50,7 @@ const pool = await ExecutionContextPool.create({
     export function spin(): void { while (true) {} }
     export function echo(s: string): string { return s; }
     export function step(i: i32): i32 { hit(i); if (i == 2) { while (true) {} } return i * 10; }
+    export function failThenLoop(i: i32): i32 { if (i == 0) abort("first fails"); while (true) {} return i; }
   `),
   traits: [
     new AssemblyScriptEnv(),
@@ -58,6 +59,7 @@ const pool = await ExecutionContextPool.create({
       spin: { params: [], result: "void" },
       echo: { params: ["string"], result: "string" },
       step: { params: ["i32"], result: "i32" },
+      failThenLoop: { params: ["i32"], result: "i32" },
       wait: { params: [], result: "i32" },
     }),
   ],
@@ -91,6 +93,14 @@ if (Deno.args[0] === "loop") {
     results: [...first, ...second].map((r) => r.ok ? r.value : `${r.error.name}: ${r.error.message}`),
     hits,
   };
+} else if (Deno.args[0] === "busy") {
+  // The first call fails, so the worker makes a new instance (with a new interrupt flag) for the second, which
+  // loops; the main thread is busy meanwhile, past the timeout. The timeout must still stop the new instance.
+  const done = pool.batch("failThenLoop", [[0], [1]]);
+  const until = performance.now() + 3 * TIMEOUT_MS;
+  while (performance.now() < until) { /* busy, e.g. encoding a large batch */ }
+  const results = await done;
+  report = { results: results.map((r) => r.ok ? r.value : r.error.name) };
 } else if (Deno.args[0] === "host") {
   const error = await pool.execute("wait").then(() => undefined, (e: Error) => e);
   report = { error: error?.name, message: error?.message };

@@ -5,7 +5,9 @@ import assert from "node:assert/strict";
  * worker's thread still runs (Deno does not stop such threads; the pool does), so a hang here fails the test
  * through the kill timer.
  */
-async function runChild(scenario: "loop" | "batch" | "queued" | "host"): Promise<Record<string, unknown>> {
+async function runChild(
+  scenario: "loop" | "batch" | "queued" | "busy" | "host",
+): Promise<Record<string, unknown>> {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--no-prompt", "tests/pool_timeout_child.ts", scenario],
     cwd: new URL("..", import.meta.url),
@@ -56,6 +58,12 @@ Deno.test("timeout: a job queued in the worker behind a hung call is run once el
     70,
   ]);
   assert.deepEqual((report.hits as number[]).toSorted((a, b) => a - b), [0, 1, 2, 3, 5, 6, 7]);
+});
+
+Deno.test("timeout: a replacement instance made while the main thread is busy is still stopped by the timeout", async () => {
+  // runChild fails when the child does not exit or keeps burning CPU: a loop the timeout could not reach.
+  const report = await runChild("busy");
+  assert.deepEqual(report.results, ["PluginAbortError", "TimeoutError"]);
 });
 
 Deno.test("timeout: a call waiting for a host function that never answers times out and its worker ends", async () => {

@@ -8,8 +8,12 @@ function enlarge(buffer, needed) {
   else buffer.resize(size);
 }
 var CHUNK = 8192;
-var UTF16 = new TextDecoder("utf-16le");
-var UTF8 = new TextDecoder();
+var UTF16 = new TextDecoder("utf-16le", {
+  ignoreBOM: true
+});
+var UTF8 = new TextDecoder("utf-8", {
+  ignoreBOM: true
+});
 var UTF8_ENCODER = new TextEncoder();
 var SHORT_TEXT = 32;
 function decodeUtf8(bytes) {
@@ -362,18 +366,19 @@ var SLOT_CHANNEL_STATUS = 2;
 var SLOT_TERMINATED = 3;
 var SLOT_JOBS_POSTED = 4;
 var SLOT_RUNNING = 5;
+var SLOT_INTERRUPT_ACK = 6;
 var JOB_EXPORT = 0;
 var JOB_COUNT = 1;
 var JOB_INPUT_BYTES = 2;
 var JOB_COMPLETED = 3;
 var JOB_OUTPUT_BYTES = 4;
 var JOB_FIELDS = 5;
-var FIRST_JOB_SLOT = 6;
+var FIRST_JOB_SLOT = 7;
 function jobField(slot, field) {
   return FIRST_JOB_SLOT + slot * JOB_FIELDS + field;
 }
 var SLOT_COUNT = FIRST_JOB_SLOT + JOB_SLOTS * JOB_FIELDS;
-var STARTED_AT_OFFSET = SLOT_COUNT * 4;
+var STARTED_AT_OFFSET = Math.ceil(SLOT_COUNT * 4 / 8) * 8;
 var CONTROL_BYTES = STARTED_AT_OFFSET + 8;
 var CHANNEL_WAITING = 0;
 var RESULT_OK = 0;
@@ -935,6 +940,7 @@ function buildImports() {
   });
   return imports;
 }
+var instances = 0;
 function instantiate() {
   live = void 0;
   const instance = new WebAssembly.Instance(setup.module, buildImports());
@@ -944,10 +950,18 @@ function instantiate() {
   };
   const flag = instance.exports[INTERRUPT_EXPORT];
   if (flag instanceof WebAssembly.Memory) {
+    const number = ++instances;
     post({
       type: "interrupt-flag",
-      buffer: flag.buffer
+      buffer: flag.buffer,
+      instance: number
     });
+    if (number > 1) waitForMain(SLOT_INTERRUPT_ACK, number);
+  }
+}
+function waitForMain(slot, value) {
+  for (let seen = Atomics.load(control, slot); seen < value && !terminated(); seen = Atomics.load(control, slot)) {
+    Atomics.wait(control, slot, seen, TERMINATION_POLL_MS);
   }
 }
 function wasmFrames(error) {
@@ -1006,7 +1020,16 @@ function readArguments(params, reader, into) {
 function readAdapterArguments(params, reader, into) {
   for (let i = 0; i < params.length; i++) into[i] = reader.value(params[i]);
 }
+var pluginFailed = false;
 function invoke(exportName, signature, raw) {
+  try {
+    return invokeUnguarded(exportName, signature, raw);
+  } catch (error) {
+    pluginFailed = true;
+    throw error;
+  }
+}
+function invokeUnguarded(exportName, signature, raw) {
   const { interop: interop2, exports } = live;
   const { params, result: type } = signature;
   const args = new Array(params.length);
@@ -1058,20 +1081,27 @@ function runJob(job, exportNames) {
   Atomics.store(control, completedSlot, 0);
   Atomics.store(control, SLOT_RUNNING, job);
   for (let index = 0; index < count; index++) {
-    if (terminated()) return;
     read(signature.params, reader, raw);
     startedAt[0] = Date.now();
     Atomics.store(control, SLOT_IN_FLIGHT, index);
+    if (terminated()) return;
+    pluginFailed = false;
+    const isAdapter = adapters.has(exportName);
     try {
       callOnce(exportName, signature, raw);
     } catch (error) {
       if (terminated()) return;
       output.u32(RESULT_ERROR);
-      output.string(JSON.stringify(describeFailure(error)));
-      instantiate();
+      const failure = isAdapter && !pluginFailed ? {
+        kind: "adapter",
+        message: error instanceof Error ? error.message : String(error)
+      } : describeFailure(error);
+      output.string(JSON.stringify(failure));
+      if (!isAdapter) pluginFailed = true;
     }
     Atomics.store(control, outputBytesSlot, output.offset);
     Atomics.store(control, completedSlot, index + 1);
+    if (pluginFailed) instantiate();
   }
   Atomics.store(control, SLOT_IN_FLIGHT, -1);
   post({

@@ -11,6 +11,7 @@ import type { Logger } from "../log.ts";
 import { decodeUtf16, growableShared, ValueReader, ValueWriter } from "../interop/value_codec.ts";
 import { type Batch, type CallResult, encodeJob, type Job } from "./batch.ts";
 import {
+  AdapterError,
   MarshallingError,
   MemoryLimitError,
   PluginAbortError,
@@ -37,6 +38,7 @@ import {
   SLOT_CHANNEL_STATUS,
   SLOT_COUNT,
   SLOT_IN_FLIGHT,
+  SLOT_INTERRUPT_ACK,
   SLOT_JOBS_POSTED,
   SLOT_RUNNING,
   SLOT_TERMINATED,
@@ -232,7 +234,8 @@ export class ExecutionContext {
         runningCall = { batch: job.batch, index: job.start + completed };
         next++;
       }
-      if (next < job.count) rest.push({ batch: job.batch, start: job.start + next, count: job.count - next });
+      // A spread keeps whatever else the pool attached to the job (its AbortSignal).
+      if (next < job.count) rest.push({ ...job, start: job.start + next, count: job.count - next });
     }
     return { running: runningCall, rest };
   }
@@ -287,8 +290,9 @@ export class ExecutionContext {
 
   #checkTimeout(): void {
     if (this.#jobs.length === 0) return; // nothing held: the timer ends until the next job
-    // No call runs (between jobs, or the finished jobs' messages are on their way): measure again later.
-    if (Atomics.load(this.#slots, SLOT_IN_FLIGHT) < 0) return this.#arm(this.#settings.timeoutMs);
+    // No call runs (between jobs, or the finished jobs' messages are on their way): look again soon, so that a
+    // call starting meanwhile is caught within a quarter of the timeout of its limit.
+    if (Atomics.load(this.#slots, SLOT_IN_FLIGHT) < 0) return this.#arm(this.#settings.timeoutMs / 4);
     const remaining = this.#startedAt[0] + this.#settings.timeoutMs - now();
     if (remaining > 1) return this.#arm(remaining);
     const exportName = this.#runningJob()?.batch.exportName ?? "(unknown export)";
@@ -361,6 +365,8 @@ export class ExecutionContext {
       }
       case "marshalling":
         return new MarshallingError(name, failure.message);
+      case "adapter":
+        return new AdapterError(name, failure.message);
       case "host": {
         const original = this.#hostErrors.get(failure.errorId);
         this.#hostErrors.delete(failure.errorId);
@@ -374,6 +380,8 @@ export class ExecutionContext {
     switch (message.type) {
       case "interrupt-flag":
         this.#interrupt = new Int32Array(message.buffer, 0, 1);
+        Atomics.store(this.#slots, SLOT_INTERRUPT_ACK, message.instance);
+        Atomics.notify(this.#slots, SLOT_INTERRUPT_ACK);
         return;
       case "ready":
         this.#started = true;

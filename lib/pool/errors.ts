@@ -88,6 +88,18 @@ export class PluginTrapError extends PluginCallError {
   }
 }
 
+/**
+ * An adapter export (JavaScript a trait runs in the worker around the plugin) failed by itself: it threw, or
+ * returned a value of the wrong type. The plugin did nothing wrong, so its instance is kept.
+ */
+export class AdapterError extends PluginCallError {
+  /** Creates the error with the adapter's message. */
+  constructor(exportName: string, message: string) {
+    super(exportName, `adapter export ${exportName} failed: ${message}`);
+    this.name = "AdapterError";
+  }
+}
+
 /** The plugin needed more memory than the pool's memory limit. */
 export class MemoryLimitError extends PluginCallError {
   /** The limit in bytes. */

@@ -133,7 +133,7 @@ export class ExecutionContextPool<E extends ExportDeclarations> {
 
   #newContext(): ExecutionContext {
     return new ExecutionContext(this.#nextId++, this.#settings, {
-      idle: (context) => {
+      idle: () => {
         this.#pump();
         if (this.#pendingStarts > 0 && this.#quiet()) this.#scheduleStarts(0);
       },
@@ -148,6 +148,8 @@ export class ExecutionContextPool<E extends ExportDeclarations> {
   /** Puts the spare in the lost context's place and starts a new spare. */
   #replace(lost: ExecutionContext, leftovers: readonly Job[]): void {
     this.#active.delete(lost);
+    // The spare itself may be the one lost (its worker crashed while idle).
+    if (this.#spare === lost) this.#spare = undefined;
     this.#queue.unshift(...leftovers);
     if (this.#closed) return;
     if (this.#spare !== undefined) {
@@ -257,9 +259,10 @@ export class ExecutionContextPool<E extends ExportDeclarations> {
     this.#queue.push(...jobs);
     if (signal !== undefined) {
       const onAbort = () => {
-        for (const job of jobs) {
-          const at = this.#queue.indexOf(job);
-          if (at < 0) continue;
+        // By batch, not by job: calls requeued after their instance was lost are new jobs of the same batch.
+        for (let at = this.#queue.length - 1; at >= 0; at--) {
+          const job = this.#queue[at];
+          if (job.batch !== batch) continue;
           this.#queue.splice(at, 1);
           for (let i = job.start; i < job.start + job.count; i++) {
             batch.settle(i, { ok: false, error: signal.reason });

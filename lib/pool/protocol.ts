@@ -39,6 +39,12 @@ export const SLOT_TERMINATED = 3;
 export const SLOT_JOBS_POSTED = 4;
 /** Int32 slot: number of the job the worker runs or last ran (-1 before the first). */
 export const SLOT_RUNNING = 5;
+/**
+ * Int32 slot: the latest instance whose interrupt flag the main thread holds (instances are counted from 1).
+ * A worker that replaced a failed instance waits for it before running plugin code again, so that a timeout
+ * never sets a stale flag and leaves the new instance's loops running.
+ */
+export const SLOT_INTERRUPT_ACK = 6;
 
 /** Per job slot: the job's export, as an index into `Object.keys(InitMessage.exports)`. */
 export const JOB_EXPORT = 0;
@@ -55,7 +61,7 @@ export const JOB_COMPLETED = 3;
  */
 export const JOB_OUTPUT_BYTES = 4;
 const JOB_FIELDS = 5;
-const FIRST_JOB_SLOT = 6;
+const FIRST_JOB_SLOT = 7;
 
 /** The Int32 slot of `field` (e.g. {@linkcode JOB_COUNT}) for job slot `slot` (0 or 1). */
 export function jobField(slot: number, field: number): number {
@@ -65,7 +71,7 @@ export function jobField(slot: number, field: number): number {
 /** Number of Int32 slots. */
 export const SLOT_COUNT = FIRST_JOB_SLOT + JOB_SLOTS * JOB_FIELDS;
 /** Byte offset of the Float64 holding the epoch time (ms) when the call in flight started. */
-export const STARTED_AT_OFFSET = SLOT_COUNT * 4;
+export const STARTED_AT_OFFSET = Math.ceil((SLOT_COUNT * 4) / 8) * 8;
 /** Size of the control block in bytes. */
 export const CONTROL_BYTES = STARTED_AT_OFFSET + 8;
 
@@ -113,7 +119,8 @@ export interface InitMessage {
 /** Worker to main. */
 export type WorkerMessage =
   | { readonly type: "ready" }
-  | { readonly type: "interrupt-flag"; readonly buffer: SharedArrayBuffer }
+  /** Instance number `instance` of this worker interrupts its loops through `buffer`. */
+  | { readonly type: "interrupt-flag"; readonly buffer: SharedArrayBuffer; readonly instance: number }
   | { readonly type: "init-failed"; readonly message: string }
   | { readonly type: "host-call"; readonly functionIndex: number }
   | { readonly type: "notification"; readonly functionIndex: number; readonly args: readonly unknown[] }
@@ -131,4 +138,5 @@ export type CallFailure =
   }
   | { readonly kind: "trap"; readonly message: string; readonly wasmStack: readonly string[] }
   | { readonly kind: "host"; readonly errorId: number; readonly message: string }
-  | { readonly kind: "marshalling"; readonly message: string };
+  | { readonly kind: "marshalling"; readonly message: string }
+  | { readonly kind: "adapter"; readonly message: string };

@@ -37,6 +37,7 @@ import {
   SLOT_CHANNEL_STATUS,
   SLOT_COUNT,
   SLOT_IN_FLIGHT,
+  SLOT_INTERRUPT_ACK,
   SLOT_JOBS_POSTED,
   SLOT_RUNNING,
   SLOT_TERMINATED,
@@ -176,6 +177,9 @@ function buildImports(): WebAssembly.Imports {
   return imports;
 }
 
+/** Instances made so far by this worker. */
+let instances = 0;
+
 function instantiate(): void {
   live = undefined;
   const instance = new WebAssembly.Instance(setup.module, buildImports());
@@ -183,7 +187,22 @@ function instantiate(): void {
   // Each instance has its own interrupt flag: tell the main thread where the new one is.
   const flag = instance.exports[INTERRUPT_EXPORT];
   if (flag instanceof WebAssembly.Memory) {
-    post({ type: "interrupt-flag", buffer: flag.buffer as SharedArrayBuffer });
+    const number = ++instances;
+    post({ type: "interrupt-flag", buffer: flag.buffer as SharedArrayBuffer, instance: number });
+    // A replacement runs no plugin code before the main thread holds its flag (the first instance's flag is
+    // read before "ready"): a timeout meanwhile would set the old flag and never stop this instance's loops.
+    if (number > 1) waitForMain(SLOT_INTERRUPT_ACK, number);
+  }
+}
+
+/** Waits until the main thread raises `slot` to `value`, or terminates the worker. */
+function waitForMain(slot: number, value: number): void {
+  for (
+    let seen = Atomics.load(control, slot);
+    seen < value && !terminated();
+    seen = Atomics.load(control, slot)
+  ) {
+    Atomics.wait(control, slot, seen, TERMINATION_POLL_MS);
   }
 }
 
@@ -233,8 +252,27 @@ function readAdapterArguments(params: readonly ParamType[], reader: ValueReader,
   for (let i = 0; i < params.length; i++) into[i] = reader.value(params[i]);
 }
 
+/**
+ * Whether a plugin call failed during the current call of an export: the instance's runtime state is then not
+ * to be trusted, even when an adapter caught the error.
+ */
+let pluginFailed = false;
+
 /** Copies the arguments into plugin memory (pinned), calls the export and returns its raw result. */
 function invoke(
+  exportName: string,
+  signature: Signature,
+  raw: readonly RawArgument[],
+): RawArgument | undefined {
+  try {
+    return invokeUnguarded(exportName, signature, raw);
+  } catch (error) {
+    pluginFailed = true;
+    throw error;
+  }
+}
+
+function invokeUnguarded(
   exportName: string,
   signature: Signature,
   raw: readonly RawArgument[],
@@ -303,21 +341,32 @@ function runJob(job: number, exportNames: readonly string[]): void {
   Atomics.store(control, completedSlot, 0);
   Atomics.store(control, SLOT_RUNNING, job);
   for (let index = 0; index < count; index++) {
-    // Terminated by the main thread (which resubmits the remaining calls elsewhere): run nothing more.
-    if (terminated()) return;
     read(signature.params, reader, raw);
     startedAt[0] = Date.now();
+    // Marked in flight before the check: a main thread that terminates the worker (storing the flag first)
+    // then either sees this call in flight or the worker sees the flag, so a call never runs twice.
     Atomics.store(control, SLOT_IN_FLIGHT, index);
+    // Terminated by the main thread (which resubmits the remaining calls elsewhere): run nothing more.
+    if (terminated()) return;
+    pluginFailed = false;
+    const isAdapter = adapters.has(exportName);
     try {
       callOnce(exportName, signature, raw);
     } catch (error) {
       if (terminated()) return;
       output.u32(RESULT_ERROR);
-      output.string(JSON.stringify(describeFailure(error)));
-      instantiate();
+      // An adapter's own fault (it threw, or returned a wrong value) is not the plugin's: the instance stays.
+      const failure: CallFailure = isAdapter && !pluginFailed
+        ? { kind: "adapter", message: error instanceof Error ? error.message : String(error) }
+        : describeFailure(error);
+      output.string(JSON.stringify(failure));
+      if (!isAdapter) pluginFailed = true;
     }
     Atomics.store(control, outputBytesSlot, output.offset);
     Atomics.store(control, completedSlot, index + 1);
+    // After the result is published: a timeout while the new instance starts then resubmits the next calls
+    // instead of failing this one.
+    if (pluginFailed) instantiate();
   }
   Atomics.store(control, SLOT_IN_FLIGHT, -1);
   post({ type: "batch-done", job });
