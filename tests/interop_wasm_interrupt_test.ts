@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { INTERRUPT_EXPORT, makeInterruptible } from "../lib/interop/wasm_interrupt.ts";
+import { INTERRUPT_EXPORT, makeInterruptible, START_EXPORT } from "../lib/interop/wasm_interrupt.ts";
 import { WasmFormatError } from "../lib/interop/wasm_binary.ts";
 import { compileSnippet } from "./helpers/assemblyscript.ts";
 
@@ -21,6 +21,8 @@ for (const target of ["debug", "release"] as const) {
     const instance = await WebAssembly.instantiate(module, {
       env: { abort() {}, seed: () => 1, trace() {} },
     });
+    // The start function, if the module has one, is now an export to call right after instantiating.
+    (instance.exports[START_EXPORT] as (() => void) | undefined)?.();
     assert.equal((instance.exports.sum as (n: number) => number)(100), 4951);
     const flag = instance.exports[INTERRUPT_EXPORT];
     assert.ok(flag instanceof WebAssembly.Memory && flag.buffer instanceof SharedArrayBuffer);
@@ -29,6 +31,21 @@ for (const target of ["debug", "release"] as const) {
     assert.throws(() => (instance.exports.sum as (n: number) => number)(3), /unreachable/);
   });
 }
+
+Deno.test("makeInterruptible: start code runs when the export is called, and its loops can be interrupted", async () => {
+  const binary = makeInterruptible(
+    await compileSnippet(
+      `export let spins = 0; while (spins >= 0) { spins++; } export function f(): i32 { return 1; }`,
+    ),
+  );
+  // Instantiating no longer runs the start code (it would never return).
+  const { instance } = await WebAssembly.instantiate(binary as BufferSource, {
+    env: { abort() {}, seed: () => 1, trace() {} },
+  });
+  const flag = instance.exports[INTERRUPT_EXPORT] as WebAssembly.Memory;
+  Atomics.store(new Int32Array(flag.buffer), 0, 1);
+  assert.throws(() => (instance.exports[START_EXPORT] as () => void)(), /unreachable/);
+});
 
 Deno.test("makeInterruptible rejects bytes that are not WebAssembly", () => {
   assert.throws(() => makeInterruptible(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8])), WasmFormatError);

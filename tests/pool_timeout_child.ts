@@ -3,7 +3,7 @@
  * (denoland/deno#35657) keeps the process from exiting, so the tests run the scenarios here and check that
  * the process ends by itself. Prints one JSON line with what it observed.
  *
- * Usage: `deno run -A --no-prompt tests/pool_timeout_child.ts loop|batch|queued|busy|host`
+ * Usage: `deno run -A --no-prompt tests/pool_timeout_child.ts loop|batch|queued|busy|start|host`
  *
  * @module
  */
@@ -101,6 +101,14 @@ if (Deno.args[0] === "loop") {
   while (performance.now() < until) { /* busy, e.g. encoding a large batch */ }
   const results = await done;
   report = { results: results.map((r) => r.ok ? r.value : r.error.name) };
+} else if (Deno.args[0] === "start") {
+  // Start code (AssemblyScript's top-level statements) that never ends: creating the pool must fail.
+  const error = await ExecutionContextPool.create({
+    plugin: await compileSnippet(`let n = 0; while (true) { n++; } export function f(): i32 { return n; }`),
+    traits: [new AssemblyScriptEnv(), new PluginExports({ f: { params: [], result: "i32" } })],
+    timeout: TIMEOUT_MS,
+  }).then(() => undefined, (e: Error) => e);
+  report = { error: error?.name, message: error?.message };
 } else if (Deno.args[0] === "host") {
   const error = await pool.execute("wait").then(() => undefined, (e: Error) => e);
   report = { error: error?.name, message: error?.message };

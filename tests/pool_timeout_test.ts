@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
  * through the kill timer.
  */
 async function runChild(
-  scenario: "loop" | "batch" | "queued" | "busy" | "host",
+  scenario: "loop" | "batch" | "queued" | "busy" | "start" | "host",
 ): Promise<Record<string, unknown>> {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--no-prompt", "tests/pool_timeout_child.ts", scenario],
@@ -64,6 +64,12 @@ Deno.test("timeout: a replacement instance made while the main thread is busy is
   // runChild fails when the child does not exit or keeps burning CPU: a loop the timeout could not reach.
   const report = await runChild("busy");
   assert.deepEqual(report.results, ["PluginAbortError", "TimeoutError"]);
+});
+
+Deno.test("timeout: start code that never ends fails the pool's creation, and its thread ends", async () => {
+  const report = await runChild("start");
+  assert.equal(report.error, "PluginLoadError");
+  assert.equal(report.message, "the plugin instance failed to start: its start code ran longer than 100 ms");
 });
 
 Deno.test("timeout: a call waiting for a host function that never answers times out and its worker ends", async () => {

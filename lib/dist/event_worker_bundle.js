@@ -7527,6 +7527,7 @@ var utf8 = new TextDecoder("utf-8", {
 
 // lib/interop/wasm_interrupt.ts
 var INTERRUPT_EXPORT = "__interrupt";
+var START_EXPORT = "__interruptible_start";
 
 // lib/pool/protocol.ts
 var JOB_SLOTS = 2;
@@ -8126,8 +8127,10 @@ function instantiate() {
       buffer: flag.buffer,
       instance: number
     });
-    if (number > 1) waitForMain(SLOT_INTERRUPT_ACK, number);
+    waitForMain(SLOT_INTERRUPT_ACK, number);
   }
+  const start = instance.exports[START_EXPORT];
+  if (typeof start === "function" && !terminated()) start();
 }
 function waitForMain(slot, value) {
   for (let seen = Atomics.load(control, slot); seen < value && !terminated(); seen = Atomics.load(control, slot)) {
@@ -8271,7 +8274,10 @@ function runJob(job, exportNames) {
     }
     Atomics.store(control, outputBytesSlot, output.offset);
     Atomics.store(control, completedSlot, index + 1);
-    if (pluginFailed) instantiate();
+    if (pluginFailed) {
+      startedAt[0] = Date.now();
+      instantiate();
+    }
   }
   Atomics.store(control, SLOT_IN_FLIGHT, -1);
   post({

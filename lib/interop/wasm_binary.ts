@@ -83,6 +83,8 @@ export const SECTION_FUNCTION = 3;
 export const SECTION_MEMORY = 5;
 /** Export section id. */
 export const SECTION_EXPORT = 7;
+/** Section id of the start function. */
+export const SECTION_START = 8;
 /** Code section id. */
 export const SECTION_CODE = 10;
 

@@ -8,6 +8,10 @@
  * from the main thread makes the next loop iteration trap, which hands control back to the worker's
  * JavaScript, where the pending termination takes effect.
  *
+ * A start function runs inside `new WebAssembly.Instance`, before any export (the flag included) can be
+ * reached, so endless start code could not be stopped: the rewrite turns it into the export
+ * {@linkcode START_EXPORT}, which the worker calls once the main thread holds the instance's flag.
+ *
  * This needs the multi-memory and threads features (both on in Deno 2.9). Modules this rewriter does not
  * understand are left unchanged (see {@linkcode makeInterruptible}).
  *
@@ -19,12 +23,15 @@ import {
   SECTION_EXPORT,
   SECTION_IMPORT,
   SECTION_MEMORY,
+  SECTION_START,
   WasmFormatError,
   wasmSections,
 } from "./wasm_binary.ts";
 
 /** Name of the exported shared memory whose first word interrupts the plugin's loops. */
 export const INTERRUPT_EXPORT = "__interrupt";
+/** Name of the export the module's start function becomes; call it right after instantiating. */
+export const START_EXPORT = "__interruptible_start";
 
 const SECTION_ORDER = [1, 2, 3, 4, 5, 13, 6, 7, 8, 9, 12, 10, 11];
 
@@ -255,9 +262,17 @@ function placeSection(sections: Section[], section: Section): void {
   sections.splice(at < 0 ? sections.length : at, 0, section);
 }
 
+function addExport(sections: Section[], name: string, kind: number, index: number): void {
+  const bytes = new TextEncoder().encode(name);
+  const entry = [...encodeU32(bytes.length), ...bytes, kind, ...encodeU32(index)];
+  const exports = sections.find((s) => s.id === SECTION_EXPORT);
+  if (exports !== undefined) exports.content = vectorWithOneMore(exports.content, entry);
+  else placeSection(sections, { id: SECTION_EXPORT, content: vectorWithOneMore(undefined, entry) });
+}
+
 /**
  * Returns a copy of the module whose loops can be interrupted through the exported shared memory
- * {@linkcode INTERRUPT_EXPORT}. Throws {@linkcode WasmFormatError} for code it cannot parse.
+ * {@linkcode INTERRUPT_EXPORT}, and whose start function (if any) is the export {@linkcode START_EXPORT}. Throws {@linkcode WasmFormatError} for code it cannot parse.
  */
 export function makeInterruptible(bytes: Uint8Array): Uint8Array {
   const sections = readSections(bytes);
@@ -273,11 +288,14 @@ export function makeInterruptible(bytes: Uint8Array): Uint8Array {
   if (memory !== undefined) memory.content = vectorWithOneMore(memory.content, sharedPage);
   else placeSection(sections, { id: SECTION_MEMORY, content: vectorWithOneMore(undefined, sharedPage) });
 
-  const name = new TextEncoder().encode(INTERRUPT_EXPORT);
-  const exportEntry = [...encodeU32(name.length), ...name, 0x02, ...encodeU32(interruptIndex)];
-  const exports = find(SECTION_EXPORT);
-  if (exports !== undefined) exports.content = vectorWithOneMore(exports.content, exportEntry);
-  else placeSection(sections, { id: SECTION_EXPORT, content: vectorWithOneMore(undefined, exportEntry) });
+  const EXPORT_MEMORY = 0x02, EXPORT_FUNCTION = 0x00;
+  addExport(sections, INTERRUPT_EXPORT, EXPORT_MEMORY, interruptIndex);
+  const start = find(SECTION_START);
+  if (start !== undefined) {
+    const startFunction = new Cursor(start.content, 0, start.content.length).leb();
+    sections.splice(sections.indexOf(start), 1);
+    addExport(sections, START_EXPORT, EXPORT_FUNCTION, startFunction);
+  }
 
   const code = find(SECTION_CODE);
   if (code !== undefined) {

@@ -128,6 +128,8 @@ export class ExecutionContext {
   #started = false;
   #onReady!: () => void;
   #onStartFailed!: (error: Error) => void;
+  /** Limits the first instance's start code to the call timeout. */
+  #startTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(id: number, settings: ContextSettings, events: ContextEvents) {
     this.id = id;
@@ -257,6 +259,7 @@ export class ExecutionContext {
   #stop(): void {
     this.#alive = false;
     clearTimeout(this.#timer);
+    clearTimeout(this.#startTimer);
     this.#worker.terminate();
     this.#release();
   }
@@ -302,6 +305,12 @@ export class ExecutionContext {
       timeout: this.#settings.timeoutMs,
     });
     this.#lose(new TimeoutError(exportName, this.#settings.timeoutMs));
+  }
+
+  #startTimedOut(): void {
+    if (!this.#alive || this.#started) return;
+    this.#stop();
+    this.#onStartFailed(new Error(`its start code ran longer than ${this.#settings.timeoutMs} ms`));
   }
 
   #crash(reason: string): void {
@@ -382,9 +391,14 @@ export class ExecutionContext {
         this.#interrupt = new Int32Array(message.buffer, 0, 1);
         Atomics.store(this.#slots, SLOT_INTERRUPT_ACK, message.instance);
         Atomics.notify(this.#slots, SLOT_INTERRUPT_ACK);
+        // The first instance's start code runs now: it gets the time a call gets.
+        if (!this.#started) {
+          this.#startTimer = setTimeout(() => this.#startTimedOut(), this.#settings.timeoutMs);
+        }
         return;
       case "ready":
         this.#started = true;
+        clearTimeout(this.#startTimer);
         this.#onReady();
         return;
       case "init-failed":

@@ -17,7 +17,7 @@ import {
 } from "../interop/assemblyscript.ts";
 import type { JsValueOf, ParamType, ResultType, Signature } from "../interop/types.ts";
 import { decodeUtf16, ValueReader, ValueWriter } from "../interop/value_codec.ts";
-import { INTERRUPT_EXPORT } from "../interop/wasm_interrupt.ts";
+import { INTERRUPT_EXPORT, START_EXPORT } from "../interop/wasm_interrupt.ts";
 import {
   type CallFailure,
   CHANNEL_WAITING,
@@ -189,10 +189,13 @@ function instantiate(): void {
   if (flag instanceof WebAssembly.Memory) {
     const number = ++instances;
     post({ type: "interrupt-flag", buffer: flag.buffer as SharedArrayBuffer, instance: number });
-    // A replacement runs no plugin code before the main thread holds its flag (the first instance's flag is
-    // read before "ready"): a timeout meanwhile would set the old flag and never stop this instance's loops.
-    if (number > 1) waitForMain(SLOT_INTERRUPT_ACK, number);
+    // No plugin code runs before the main thread holds this instance's flag: a timeout meanwhile would set
+    // the old flag and never stop this instance's loops.
+    waitForMain(SLOT_INTERRUPT_ACK, number);
   }
+  // The start code, moved out of instantiation by `makeInterruptible` so that it can be stopped too.
+  const start = instance.exports[START_EXPORT];
+  if (typeof start === "function" && !terminated()) start();
 }
 
 /** Waits until the main thread raises `slot` to `value`, or terminates the worker. */
@@ -365,8 +368,11 @@ function runJob(job: number, exportNames: readonly string[]): void {
     Atomics.store(control, outputBytesSlot, output.offset);
     Atomics.store(control, completedSlot, index + 1);
     // After the result is published: a timeout while the new instance starts then resubmits the next calls
-    // instead of failing this one.
-    if (pluginFailed) instantiate();
+    // instead of failing this one. Its start code gets a whole timeout of its own.
+    if (pluginFailed) {
+      startedAt[0] = Date.now();
+      instantiate();
+    }
   }
   Atomics.store(control, SLOT_IN_FLIGHT, -1);
   post({ type: "batch-done", job });
