@@ -26,7 +26,8 @@ const log = logger("api", "dry-run");
 export class DryRunTeleportClient implements TeleportClient {
   readonly #file: Deno.FsFile;
   readonly #path: string;
-  readonly #codec: ProtoCodec;
+  /** The caller's codec; the shared bundled one (whose schema is parsed on first use) when undefined. */
+  readonly #codec: ProtoCodec | undefined;
   readonly #now: () => number;
   /** Writes are chained so that concurrent calls never interleave their lines. */
   #writes: Promise<void> = Promise.resolve();
@@ -34,7 +35,7 @@ export class DryRunTeleportClient implements TeleportClient {
   private constructor(file: Deno.FsFile, path: string, options: LockClientOptions) {
     this.#file = file;
     this.#path = path;
-    this.#codec = options.codec ?? bundledCodec();
+    this.#codec = options.codec;
     this.#now = options.now ?? Date.now;
   }
 
@@ -57,7 +58,7 @@ export class DryRunTeleportClient implements TeleportClient {
     let line: Uint8Array;
     try {
       const now = this.#now();
-      const lock = checkLockRequest(this.#codec, bytes, now);
+      const lock = checkLockRequest(this.#codec ?? bundledCodec(), bytes, now);
       const json = lockToJSON(lock);
       log.info("dry run: would upsert lock {name} targeting {target}", {
         name: lock.Metadata.Name,

@@ -84,7 +84,8 @@ const log = logger("api", "teleport");
 export class TeleportGrpcClient implements TeleportClient {
   readonly #client: grpc.Client;
   readonly #address: string;
-  readonly #codec: ProtoCodec;
+  /** The caller's codec; the shared bundled one (whose schema is parsed on first use) when undefined. */
+  readonly #codec: ProtoCodec | undefined;
   readonly #upsertLock: RawMethodDefinition;
   readonly #now: () => number;
   readonly #timeoutMs: number;
@@ -112,14 +113,14 @@ export class TeleportGrpcClient implements TeleportClient {
       "grpc.default_authority": serverName,
     });
     this.#address = options.address;
-    this.#codec = options.codec ?? bundledCodec();
+    this.#codec = options.codec;
     this.#upsertLock = authServiceDefinition().UpsertLock;
     this.#now = options.now ?? Date.now;
   }
 
   /** Validates the lock and sends it to `UpsertLock`; resolves when Teleport accepted it. */
   async upsertLock(bytes: Uint8Array): Promise<void> {
-    const lock = checkLockRequest(this.#codec, bytes, this.#now());
+    const lock = checkLockRequest(this.#codec ?? bundledCodec(), bytes, this.#now());
     await this.#unaryWithRetries(this.#upsertLock, bytes);
     log.info("upserted lock {name} at {address}", { name: lock.Metadata.Name, address: this.#address });
   }

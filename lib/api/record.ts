@@ -36,20 +36,21 @@ export interface RecordedLock {
  * ```
  */
 export class RecordingTeleportClient implements TeleportClient {
-  readonly #codec: ProtoCodec;
+  /** The caller's codec; the shared bundled one (whose schema is parsed on first use) when undefined. */
+  readonly #codec: ProtoCodec | undefined;
   readonly #now: () => number;
   readonly #requests: RecordedLock[] = [];
 
   /** Creates a client that keeps every lock in memory. */
   constructor(options: LockClientOptions = {}) {
-    this.#codec = options.codec ?? bundledCodec();
+    this.#codec = options.codec;
     this.#now = options.now ?? Date.now;
   }
 
   /** Validates and records the lock. */
   upsertLock(bytes: Uint8Array): Promise<void> {
     try {
-      const lock = checkLockRequest(this.#codec, bytes, this.#now());
+      const lock = checkLockRequest(this.#codec ?? bundledCodec(), bytes, this.#now());
       this.#requests.push({ bytes: bytes.slice(), lock });
       return Promise.resolve();
     } catch (error) {
