@@ -348,19 +348,60 @@ Deno.test("pool: invalid wasm, a missing export, a missing import and a missing 
   );
 });
 
-Deno.test("pool: a plugin that fails while starting is rejected and no worker is left running", async () => {
-  await assert.rejects(
-    ExecutionContextPool.create({
-      plugin: await compileSnippet(`
-        if (Date.now() > 0) unreachable();
-        export function handleEvent(b: ArrayBuffer): ArrayBuffer { return b; }`),
-      traits: [new AssemblyScriptEnv(), new HandleEvent()],
+Deno.test("pool: a plugin whose start code fails is rejected with why and where; no worker is left running", async () => {
+  const start = async (code: string, traits: Trait[] = []) => {
+    const error = await ExecutionContextPool.create({
+      plugin: await compileSnippet(
+        `${code}\nexport function handleEvent(b: ArrayBuffer): ArrayBuffer { return b; }`,
+      ),
+      traits: [new AssemblyScriptEnv(), new HandleEvent(), ...traits],
       concurrency: 2,
-    }),
-    (error: unknown) =>
-      error instanceof PluginLoadError &&
-      /^the plugin instance failed to start: unreachable/.test(error.message),
+    }).then((pool) => pool.close(), (error: unknown) => error);
+    assert.ok(error instanceof PluginLoadError, String(error));
+    return error.message;
+  };
+  assert.match(
+    await start(`if (Date.now() > 0) unreachable();`),
+    /^the plugin instance failed to start: its start code trapped: unreachable at .*wasm-function/,
   );
+  assert.equal(
+    await start(`assert(Date.now() < 0, "bad config");`),
+    "the plugin instance failed to start: its start code aborted: bad config at index.ts:1:1",
+  );
+  // An object from the host cannot reach start code (a debug build's runtime is not set up for it yet).
+  const testing = new Testing({
+    fixtures: new Map([[1, new Uint8Array([1])]]),
+    latestApiRequest: () => undefined,
+  });
+  assert.equal(
+    await start(
+      `@external("test", "getFixture") declare function getFixture(n: i32): ArrayBuffer;\nconst f = getFixture(1);`,
+      [testing],
+    ),
+    "the plugin instance failed to start: its start code failed: host function test.getFixture returns an " +
+      "object, which start code (top-level statements) cannot receive: call it from an exported function",
+  );
+});
+
+Deno.test("pool: a busy main thread does not make quick start code look hung", async () => {
+  const plugin = await compileSnippet(
+    `export function handleEvent(b: ArrayBuffer): ArrayBuffer { return b; }`,
+  );
+  for (let round = 0; round < 3; round++) {
+    let settled = false;
+    const creating = ExecutionContextPool.create({
+      plugin,
+      traits: [new AssemblyScriptEnv(), new HandleEvent()],
+      timeout: 100,
+    }).finally(() => settled = true);
+    // Busy for four timeouts at a time, so the start timer fires late, with "ready" already queued.
+    while (!settled) {
+      const until = performance.now() + 400;
+      while (performance.now() < until) { /* busy */ }
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    await (await creating).close();
+  }
 });
 
 /** A hand-written module exporting handleEvent and memory but no AssemblyScript runtime. */

@@ -3,7 +3,7 @@
  * (denoland/deno#35657) keeps the process from exiting, so the tests run the scenarios here and check that
  * the process ends by itself. Prints one JSON line with what it observed.
  *
- * Usage: `deno run -A --no-prompt tests/pool_timeout_child.ts loop|batch|queued|busy|start|host`
+ * Usage: `deno run -A --no-prompt tests/pool_timeout_child.ts loop|batch|queued|busy|start|restart|withdrawn|host`
  *
  * @module
  */
@@ -51,6 +51,7 @@ const pool = await ExecutionContextPool.create({
     export function echo(s: string): string { return s; }
     export function step(i: i32): i32 { hit(i); if (i == 2) { while (true) {} } return i * 10; }
     export function failThenLoop(i: i32): i32 { if (i == 0) abort("first fails"); while (true) {} return i; }
+    export function loopFirst(i: i32): i32 { if (i == 0) { while (true) {} } return i * 10; }
   `),
   traits: [
     new AssemblyScriptEnv(),
@@ -60,6 +61,7 @@ const pool = await ExecutionContextPool.create({
       echo: { params: ["string"], result: "string" },
       step: { params: ["i32"], result: "i32" },
       failThenLoop: { params: ["i32"], result: "i32" },
+      loopFirst: { params: ["i32"], result: "i32" },
       wait: { params: [], result: "i32" },
     }),
   ],
@@ -109,6 +111,44 @@ if (Deno.args[0] === "loop") {
     timeout: TIMEOUT_MS,
   }).then(() => undefined, (e: Error) => e);
   report = { error: error?.name, message: error?.message };
+} else if (Deno.args[0] === "restart") {
+  // The third instance's start code aborts: the first worker's replacement, after its first call failed.
+  let starts = 0;
+  const restartPool = await ExecutionContextPool.create({
+    plugin: await compileSnippet(`
+      @external("starts", "count") declare function count(): i32;
+      if (count() == 3) abort("start code of a replacement");
+      export function f(i: i32): i32 { if (i == 0) abort("call fails"); return i * 10; }
+    `),
+    traits: [
+      new AssemblyScriptEnv(),
+      new PluginExports({ f: { params: ["i32"], result: "i32" } }),
+      {
+        name: "Starts",
+        requiredExports: {},
+        hostFunctions: [
+          hostFunction({
+            namespace: "starts",
+            name: "count",
+            params: [],
+            result: "i32",
+            run: () => ++starts,
+          }),
+        ],
+      },
+    ],
+    timeout: TIMEOUT_MS,
+  });
+  const results = await restartPool.batch("f", [[0], [1], [2]]);
+  await restartPool.close();
+  report = { results: results.map((r) => r.ok ? r.value : r.error.name) };
+} else if (Deno.args[0] === "withdrawn") {
+  // A call with a signal is in the worker behind a hung one when the signal aborts: after the timeout it is
+  // withdrawn with the signal's reason, not run elsewhere.
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(new Error("gave up")), TIMEOUT_MS / 2);
+  const results = await pool.batch("loopFirst", [[0], [1], [2]], { signal: controller.signal });
+  report = { results: results.map((r) => r.ok ? r.value : r.error.message) };
 } else if (Deno.args[0] === "host") {
   const error = await pool.execute("wait").then(() => undefined, (e: Error) => e);
   report = { error: error?.name, message: error?.message };

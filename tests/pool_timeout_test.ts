@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
  * through the kill timer.
  */
 async function runChild(
-  scenario: "loop" | "batch" | "queued" | "busy" | "start" | "host",
+  scenario: "loop" | "batch" | "queued" | "busy" | "start" | "restart" | "withdrawn" | "host",
 ): Promise<Record<string, unknown>> {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--no-prompt", "tests/pool_timeout_child.ts", scenario],
@@ -16,6 +16,7 @@ async function runChild(
     signal: AbortSignal.timeout(60_000),
   }).output();
   assert.equal(code, 0, `the child did not exit by itself: ${new TextDecoder().decode(stderr)}`);
+  assert.doesNotMatch(new TextDecoder().decode(stderr), /Uncaught/, "a worker threw an uncaught error");
   const report = JSON.parse(new TextDecoder().decode(stdout).trim().split("\n").at(-1)!);
   // A thread left spinning would burn about 0.5 s of CPU in the child's 0.5 s idle window.
   assert.ok(report.idleCpuSeconds < 0.25, `the child kept using CPU: ${report.idleCpuSeconds} s`);
@@ -70,6 +71,20 @@ Deno.test("timeout: start code that never ends fails the pool's creation, and it
   const report = await runChild("start");
   assert.equal(report.error, "PluginLoadError");
   assert.equal(report.message, "the plugin instance failed to start: its start code ran longer than 100 ms");
+});
+
+Deno.test("a replacement instance whose start code aborts ends its worker cleanly; the other calls run elsewhere", async () => {
+  const report = await runChild("restart");
+  assert.deepEqual(report.results, ["PluginAbortError", 10, 20]);
+});
+
+Deno.test("timeout: calls whose signal aborted while they waited in a hung worker are withdrawn, not run", async () => {
+  const report = await runChild("withdrawn");
+  assert.deepEqual(report.results, [
+    "loopFirst timed out after 100 ms; its instance was terminated",
+    "gave up",
+    "gave up",
+  ]);
 });
 
 Deno.test("timeout: a call waiting for a host function that never answers times out and its worker ends", async () => {

@@ -7538,13 +7538,14 @@ var SLOT_TERMINATED = 3;
 var SLOT_JOBS_POSTED = 4;
 var SLOT_RUNNING = 5;
 var SLOT_INTERRUPT_ACK = 6;
+var SLOT_STARTED = 7;
 var JOB_EXPORT = 0;
 var JOB_COUNT = 1;
 var JOB_INPUT_BYTES = 2;
 var JOB_COMPLETED = 3;
 var JOB_OUTPUT_BYTES = 4;
 var JOB_FIELDS = 5;
-var FIRST_JOB_SLOT = 7;
+var FIRST_JOB_SLOT = 8;
 function jobField(slot, field) {
   return FIRST_JOB_SLOT + slot * JOB_FIELDS + field;
 }
@@ -8037,12 +8038,19 @@ var input = new ArrayBuffer(64 * 1024, {
   maxByteLength: MAX_SHARED_BYTES
 });
 var live;
+var inStartCode = false;
 function interop() {
   if (live === void 0) {
     throw new Error("the plugin called a host function from its start function, before its memory is available");
   }
   return live.interop;
 }
+var StartCodeFailed = class {
+  cause;
+  constructor(cause) {
+    this.cause = cause;
+  }
+};
 function post(message) {
   self.postMessage(message);
 }
@@ -8052,9 +8060,15 @@ function classIdOf(type) {
 function isObjectType(type) {
   return type === "string" || type === "bytes";
 }
-function toWasm(type, reader) {
+function toWasm(descriptor, reader) {
+  const type = descriptor.result;
   if (type === "void") return void 0;
-  if (isObjectType(type)) return interop().newObject(classIdOf(type), reader.rawBytes());
+  if (isObjectType(type)) {
+    if (inStartCode) {
+      throw new BuiltinHostError(`host function ${descriptor.namespace}.${descriptor.name} returns an object, which start code (top-level statements) cannot receive: call it from an exported function`);
+    }
+    return interop().newObject(classIdOf(type), reader.rawBytes());
+  }
   return reader.number(type, true);
 }
 function mainThreadImport(descriptor, functionIndex) {
@@ -8076,7 +8090,7 @@ function mainThreadImport(descriptor, functionIndex) {
       const errorId = reader.u32();
       throw new HostCallFailed(errorId, decodeUtf16(reader.rawBytes()));
     }
-    return toWasm(descriptor.result, reader);
+    return toWasm(descriptor, reader);
   };
 }
 function notificationImport(descriptor, functionIndex) {
@@ -8130,7 +8144,32 @@ function instantiate() {
     waitForMain(SLOT_INTERRUPT_ACK, number);
   }
   const start = instance.exports[START_EXPORT];
-  if (typeof start === "function" && !terminated()) start();
+  if (typeof start === "function" && !terminated()) {
+    startedAt[0] = Date.now();
+    inStartCode = true;
+    try {
+      start();
+    } catch (error) {
+      throw new StartCodeFailed(error);
+    } finally {
+      inStartCode = false;
+    }
+  }
+}
+function instanceFailure(error) {
+  if (!(error instanceof StartCodeFailed)) {
+    if (error instanceof PluginAbort) return `it aborted: ${error.message}`;
+    return error instanceof Error ? error.message : String(error);
+  }
+  const failure = describeFailure(error.cause);
+  switch (failure.kind) {
+    case "abort":
+      return `its start code aborted: ${failure.message || "(no message)"}${failure.file ? ` at ${failure.file}:${failure.line}:${failure.column}` : ""}`;
+    case "trap":
+      return `its start code trapped: ${failure.message}${failure.wasmStack.length > 0 ? ` at ${failure.wasmStack[0]}` : ""}`;
+    default:
+      return `its start code failed: ${failure.message}`;
+  }
 }
 function waitForMain(slot, value) {
   for (let seen = Atomics.load(control, slot); seen < value && !terminated(); seen = Atomics.load(control, slot)) {
@@ -8257,13 +8296,13 @@ function runJob(job, exportNames) {
     read(signature.params, reader, raw);
     startedAt[0] = Date.now();
     Atomics.store(control, SLOT_IN_FLIGHT, index);
-    if (terminated()) return;
+    if (terminated()) return false;
     pluginFailed = false;
     const isAdapter = adapters.has(exportName);
     try {
       callOnce(exportName, signature, raw);
     } catch (error) {
-      if (terminated()) return;
+      if (terminated()) return false;
       output.u32(RESULT_ERROR);
       const failure = isAdapter && !pluginFailed ? {
         kind: "adapter",
@@ -8276,7 +8315,15 @@ function runJob(job, exportNames) {
     Atomics.store(control, completedSlot, index + 1);
     if (pluginFailed) {
       startedAt[0] = Date.now();
-      instantiate();
+      try {
+        instantiate();
+      } catch (error) {
+        if (!terminated()) post({
+          type: "instance-failed",
+          message: instanceFailure(error)
+        });
+        return false;
+      }
     }
   }
   Atomics.store(control, SLOT_IN_FLIGHT, -1);
@@ -8284,6 +8331,7 @@ function runJob(job, exportNames) {
     type: "batch-done",
     job
   });
+  return true;
 }
 function serve() {
   const exportNames = Object.keys(setup.exports);
@@ -8291,8 +8339,7 @@ function serve() {
     while (Atomics.load(control, SLOT_JOBS_POSTED) <= job && !terminated()) {
       Atomics.wait(control, SLOT_JOBS_POSTED, job);
     }
-    if (terminated()) return;
-    runJob(job, exportNames);
+    if (terminated() || !runJob(job, exportNames)) return;
   }
 }
 var adapters = /* @__PURE__ */ new Map();
@@ -8330,15 +8377,16 @@ function startWorker(registry) {
     Atomics.store(control, SLOT_IN_FLIGHT, -1);
     try {
       makeAdapters(registry);
+      startedAt[0] = Date.now();
       instantiate();
     } catch (error) {
-      const message2 = error instanceof PluginAbort ? `it aborted: ${error.message}` : error instanceof Error ? error.message : String(error);
       post({
         type: "init-failed",
-        message: message2
+        message: instanceFailure(error)
       });
       return;
     }
+    Atomics.store(control, SLOT_STARTED, 1);
     post({
       type: "ready"
     });

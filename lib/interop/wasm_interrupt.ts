@@ -272,7 +272,8 @@ function addExport(sections: Section[], name: string, kind: number, index: numbe
 
 /**
  * Returns a copy of the module whose loops can be interrupted through the exported shared memory
- * {@linkcode INTERRUPT_EXPORT}, and whose start function (if any) is the export {@linkcode START_EXPORT}. Throws {@linkcode WasmFormatError} for code it cannot parse.
+ * {@linkcode INTERRUPT_EXPORT}, and whose start function (if any) is the export {@linkcode START_EXPORT}.
+ * Throws {@linkcode WasmFormatError} for code it cannot parse.
  */
 export function makeInterruptible(bytes: Uint8Array): Uint8Array {
   const sections = readSections(bytes);

@@ -133,9 +133,9 @@ export async function runPipeline<P>(options: PipelineOptions<P>): Promise<Pipel
     const positions: P[] = [];
     const deadLetters: DeadLetterEntry[] = [];
     let results: ProcessedRecord[];
-    const lineProcessor = isLineProcessor(options.processor);
-    if (isLineProcessor(options.processor)) {
-      const processor = options.processor;
+    const lineProcessor = isLineProcessor(options.processor) ? options.processor : undefined;
+    if (lineProcessor !== undefined) {
+      const processor = lineProcessor;
       inputs = records;
       for (const record of records) positions.push(record.position);
       results = await processSafely(() => processor.process(records.map((record) => record.line)), inputs);
@@ -151,7 +151,7 @@ export async function runPipeline<P>(options: PipelineOptions<P>): Promise<Pipel
         positions.push(record.position);
       }
       inputs = parsed;
-      const processor = options.processor;
+      const processor = options.processor as Processor | undefined;
       results = parsed.length === 0 || processor === undefined
         ? parsed.map(() => FORWARD)
         : await processSafely(() => processor(parsed), parsed);
@@ -176,7 +176,7 @@ export async function runPipeline<P>(options: PipelineOptions<P>): Promise<Pipel
         case "error": {
           // A line processor's lines were never checked here: one that failed before its processor could
           // (e.g. the pool was closed) is checked now, so that no sink is handed a line that is not an object.
-          const unchecked = lineProcessor ? parseEventLine(inputs[i].line) : undefined;
+          const unchecked = lineProcessor !== undefined ? parseEventLine(inputs[i].line) : undefined;
           if (typeof unchecked === "string") {
             malformed({ line: inputs[i].line, position: positions[i] }, unchecked, deadLetters);
             break;

@@ -41,6 +41,7 @@ import {
   SLOT_INTERRUPT_ACK,
   SLOT_JOBS_POSTED,
   SLOT_RUNNING,
+  SLOT_STARTED,
   SLOT_TERMINATED,
   STARTED_AT_OFFSET,
   type WorkerMessage,
@@ -83,6 +84,9 @@ export function createWorkerUrl(script: WorkerScript): string {
 
 /** How every context's worker is started: a module worker without any permission. */
 export const WORKER_OPTIONS: WorkerOptions = { type: "module", deno: { permissions: "none" } };
+
+/** Time a worker may take to boot (load its script, instantiate) on top of the start code's own limit. */
+const WORKER_BOOT_MS = 5_000;
 
 /** Wall-clock milliseconds: the one clock main thread and workers share (each has its own `timeOrigin`). */
 function now(): number {
@@ -164,6 +168,11 @@ export class ExecutionContext {
       inputs: this.#inputs,
     };
     this.#worker.postMessage(init);
+    // A module the pool could not rewrite has no interrupt flag, so no flag message starts the start timer:
+    // its start (worker boot included) gets the call timeout plus time to boot. Its thread cannot be stopped.
+    if (!plugin.interruptible) {
+      this.#startTimer = setTimeout(() => this.#startTimedOut(), settings.timeoutMs + WORKER_BOOT_MS);
+    }
   }
 
   /** Jobs the context holds (0 to {@linkcode JOB_SLOTS}); it can take another while below that. */
@@ -308,7 +317,15 @@ export class ExecutionContext {
   }
 
   #startTimedOut(): void {
-    if (!this.#alive || this.#started) return;
+    this.#startTimer = undefined;
+    // Finished already: its "ready" waits behind whatever kept this thread busy.
+    if (!this.#alive || this.#started || Atomics.load(this.#slots, SLOT_STARTED) === 1) return;
+    const began = this.#startedAt[0];
+    const remaining = began + this.#settings.timeoutMs - now();
+    if (began > 0 && remaining > 1) {
+      this.#startTimer = setTimeout(() => this.#startTimedOut(), remaining);
+      return;
+    }
     this.#stop();
     this.#onStartFailed(new Error(`its start code ran longer than ${this.#settings.timeoutMs} ms`));
   }
@@ -405,6 +422,14 @@ export class ExecutionContext {
         this.#stop();
         this.#onStartFailed(new Error(message.message));
         return;
+      case "instance-failed":
+        this.#settings.logger.error("instance {id}: no new instance after a failed call: {reason}", {
+          id: this.id,
+          reason: message.message,
+        });
+        return this.#lose(
+          new WorkerCrashError(this.#runningJob()?.batch.exportName ?? "(idle)", message.message),
+        );
       case "host-call":
         return void this.#answerHostCall(message.functionIndex);
       case "notification":

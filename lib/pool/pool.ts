@@ -150,7 +150,17 @@ export class ExecutionContextPool<E extends ExportDeclarations> {
     this.#active.delete(lost);
     // The spare itself may be the one lost (its worker crashed while idle).
     if (this.#spare === lost) this.#spare = undefined;
-    this.#queue.unshift(...leftovers);
+    // Calls whose signal aborted while they sat in the lost worker are withdrawn, not run elsewhere.
+    const requeued: QueuedJob[] = [];
+    for (const job of leftovers as readonly QueuedJob[]) {
+      if (job.signal?.aborted !== true) requeued.push(job);
+      else {
+        for (let i = job.start; i < job.start + job.count; i++) {
+          job.batch.settle(i, { ok: false, error: job.signal.reason });
+        }
+      }
+    }
+    this.#queue.unshift(...requeued);
     if (this.#closed) return;
     if (this.#spare !== undefined) {
       this.#activate(this.#spare);
@@ -281,6 +291,8 @@ export class ExecutionContextPool<E extends ExportDeclarations> {
    *
    * A `bytes` result is a view of one buffer holding all the results of its job (its `byteOffset` may not be
    * 0 and its `buffer` is larger than the result): read it through the view, or `slice()` it to keep it apart.
+   * Arguments are read when their call is handed to a worker, which may be later: do not change a `Uint8Array`
+   * argument before its call has settled.
    */
   batch<N extends keyof E & string>(
     name: N,

@@ -41,10 +41,15 @@ export const SLOT_JOBS_POSTED = 4;
 export const SLOT_RUNNING = 5;
 /**
  * Int32 slot: the latest instance whose interrupt flag the main thread holds (instances are counted from 1).
- * A worker that replaced a failed instance waits for it before running plugin code again, so that a timeout
- * never sets a stale flag and leaves the new instance's loops running.
+ * A worker waits for it before an instance runs plugin code, so that a timeout never sets a stale flag and
+ * leaves the new instance's loops running.
  */
 export const SLOT_INTERRUPT_ACK = 6;
+/**
+ * Int32 slot: 1 once the first instance's start code has finished (set just before `ready` is posted), so a
+ * start timer that fires while `ready` waits in a busy main thread's queue does not count it as hung.
+ */
+export const SLOT_STARTED = 7;
 
 /** Per job slot: the job's export, as an index into `Object.keys(InitMessage.exports)`. */
 export const JOB_EXPORT = 0;
@@ -61,7 +66,7 @@ export const JOB_COMPLETED = 3;
  */
 export const JOB_OUTPUT_BYTES = 4;
 const JOB_FIELDS = 5;
-const FIRST_JOB_SLOT = 7;
+const FIRST_JOB_SLOT = 8;
 
 /** The Int32 slot of `field` (e.g. {@linkcode JOB_COUNT}) for job slot `slot` (0 or 1). */
 export function jobField(slot: number, field: number): number {
@@ -70,7 +75,10 @@ export function jobField(slot: number, field: number): number {
 
 /** Number of Int32 slots. */
 export const SLOT_COUNT = FIRST_JOB_SLOT + JOB_SLOTS * JOB_FIELDS;
-/** Byte offset of the Float64 holding the epoch time (ms) when the call in flight started. */
+/**
+ * Byte offset of the Float64 holding the epoch time (ms) when the call in flight (or the first instance's start
+ * code) started.
+ */
 export const STARTED_AT_OFFSET = Math.ceil((SLOT_COUNT * 4) / 8) * 8;
 /** Size of the control block in bytes. */
 export const CONTROL_BYTES = STARTED_AT_OFFSET + 8;
@@ -122,6 +130,8 @@ export type WorkerMessage =
   /** Instance number `instance` of this worker interrupts its loops through `buffer`. */
   | { readonly type: "interrupt-flag"; readonly buffer: SharedArrayBuffer; readonly instance: number }
   | { readonly type: "init-failed"; readonly message: string }
+  /** A replacement instance (after a failed call) could not be made: the worker serves no more jobs. */
+  | { readonly type: "instance-failed"; readonly message: string }
   | { readonly type: "host-call"; readonly functionIndex: number }
   | { readonly type: "notification"; readonly functionIndex: number; readonly args: readonly unknown[] }
   /** Job number `job` has finished; its results are in its slot's output. */

@@ -40,6 +40,7 @@ import {
   SLOT_INTERRUPT_ACK,
   SLOT_JOBS_POSTED,
   SLOT_RUNNING,
+  SLOT_STARTED,
   SLOT_TERMINATED,
   STARTED_AT_OFFSET,
   type WorkerMessage,
@@ -89,12 +90,17 @@ let output: ValueWriter;
 let channelWriter: ValueWriter;
 /** This worker's copy of the current job's arguments. */
 const input = new ArrayBuffer(64 * 1024, { maxByteLength: MAX_SHARED_BYTES });
-/** The current instance; undefined while one is being created (its start function runs then). */
+/**
+ * The current instance; undefined while one is being created (the start function of a module the pool could
+ * not rewrite runs then; a rewritten module's start code runs after, see `instantiate`).
+ */
 let live: Live | undefined;
+/** Set while an instance's start code (its top-level statements) runs. */
+let inStartCode = false;
 
 /**
- * The current instance's interop. While the start function runs, the instance's exports (and memory) are
- * not available yet, so a host function called then cannot read or write plugin objects.
+ * The current instance's interop. While an unrewritten module's start function runs, the instance's exports
+ * (and memory) are not available yet, so a host function called then cannot read or write plugin objects.
  */
 function interop(): AssemblyScriptMemoryInterop {
   if (live === undefined) {
@@ -103,6 +109,11 @@ function interop(): AssemblyScriptMemoryInterop {
     );
   }
   return live.interop;
+}
+
+/** An instance's start code failed (as opposed to instantiating the module). */
+class StartCodeFailed {
+  constructor(readonly cause: unknown) {}
 }
 
 function post(message: WorkerMessage): void {
@@ -118,9 +129,20 @@ function isObjectType(type: ResultType): type is "string" | "bytes" {
 }
 
 /** Converts what a host function returned (read from the channel) into a WebAssembly value. */
-function toWasm(type: ResultType, reader: ValueReader): WasmValue | undefined {
+function toWasm(descriptor: HostFunctionDescriptor, reader: ValueReader): WasmValue | undefined {
+  const type = descriptor.result;
   if (type === "void") return undefined;
-  if (isObjectType(type)) return interop().newObject(classIdOf(type), reader.rawBytes());
+  if (isObjectType(type)) {
+    // A debug build sets its garbage collector up on its own first allocation, so an object made for start
+    // code before that fails deep inside the runtime; both builds refuse it here, with the reason.
+    if (inStartCode) {
+      throw new BuiltinHostError(
+        `host function ${descriptor.namespace}.${descriptor.name} returns an object, which start code ` +
+          "(top-level statements) cannot receive: call it from an exported function",
+      );
+    }
+    return interop().newObject(classIdOf(type), reader.rawBytes());
+  }
   return reader.number(type as NumericType, true) as WasmValue;
 }
 
@@ -144,7 +166,7 @@ function mainThreadImport(descriptor: HostFunctionDescriptor, functionIndex: num
       const errorId = reader.u32();
       throw new HostCallFailed(errorId, decodeUtf16(reader.rawBytes()));
     }
-    return toWasm(descriptor.result, reader);
+    return toWasm(descriptor, reader);
   };
 }
 
@@ -195,7 +217,39 @@ function instantiate(): void {
   }
   // The start code, moved out of instantiation by `makeInterruptible` so that it can be stopped too.
   const start = instance.exports[START_EXPORT];
-  if (typeof start === "function" && !terminated()) start();
+  if (typeof start === "function" && !terminated()) {
+    // Measured from here: the wait for the main thread above is not the plugin's time.
+    startedAt[0] = Date.now();
+    inStartCode = true;
+    try {
+      start();
+    } catch (error) {
+      throw new StartCodeFailed(error);
+    } finally {
+      inStartCode = false;
+    }
+  }
+}
+
+/** Why making an instance failed, in one line: the start code's abort (with its location) or trap, or the error. */
+function instanceFailure(error: unknown): string {
+  if (!(error instanceof StartCodeFailed)) {
+    if (error instanceof PluginAbort) return `it aborted: ${error.message}`;
+    return error instanceof Error ? error.message : String(error);
+  }
+  const failure = describeFailure(error.cause);
+  switch (failure.kind) {
+    case "abort":
+      return `its start code aborted: ${failure.message || "(no message)"}${
+        failure.file ? ` at ${failure.file}:${failure.line}:${failure.column}` : ""
+      }`;
+    case "trap":
+      return `its start code trapped: ${failure.message}${
+        failure.wasmStack.length > 0 ? ` at ${failure.wasmStack[0]}` : ""
+      }`;
+    default:
+      return `its start code failed: ${failure.message}`;
+  }
 }
 
 /** Waits until the main thread raises `slot` to `value`, or terminates the worker. */
@@ -327,8 +381,11 @@ function receiveInput(slot: number, length: number): ArrayBuffer {
   return input;
 }
 
-/** Runs job number `job`, described in its slot of the control block. */
-function runJob(job: number, exportNames: readonly string[]): void {
+/**
+ * Runs job number `job`, described in its slot of the control block. Returns false when the worker must serve
+ * no more jobs (it was terminated, or no new instance could be made after a failure).
+ */
+function runJob(job: number, exportNames: readonly string[]): boolean {
   const slot = job % JOB_SLOTS;
   const completedSlot = jobField(slot, JOB_COMPLETED);
   const outputBytesSlot = jobField(slot, JOB_OUTPUT_BYTES);
@@ -350,13 +407,13 @@ function runJob(job: number, exportNames: readonly string[]): void {
     // then either sees this call in flight or the worker sees the flag, so a call never runs twice.
     Atomics.store(control, SLOT_IN_FLIGHT, index);
     // Terminated by the main thread (which resubmits the remaining calls elsewhere): run nothing more.
-    if (terminated()) return;
+    if (terminated()) return false;
     pluginFailed = false;
     const isAdapter = adapters.has(exportName);
     try {
       callOnce(exportName, signature, raw);
     } catch (error) {
-      if (terminated()) return;
+      if (terminated()) return false;
       output.u32(RESULT_ERROR);
       // An adapter's own fault (it threw, or returned a wrong value) is not the plugin's: the instance stays.
       const failure: CallFailure = isAdapter && !pluginFailed
@@ -371,11 +428,17 @@ function runJob(job: number, exportNames: readonly string[]): void {
     // instead of failing this one. Its start code gets a whole timeout of its own.
     if (pluginFailed) {
       startedAt[0] = Date.now();
-      instantiate();
+      try {
+        instantiate();
+      } catch (error) {
+        if (!terminated()) post({ type: "instance-failed", message: instanceFailure(error) });
+        return false;
+      }
     }
   }
   Atomics.store(control, SLOT_IN_FLIGHT, -1);
   post({ type: "batch-done", job });
+  return true;
 }
 
 /**
@@ -389,8 +452,7 @@ function serve(): void {
     while (Atomics.load(control, SLOT_JOBS_POSTED) <= job && !terminated()) {
       Atomics.wait(control, SLOT_JOBS_POSTED, job);
     }
-    if (terminated()) return;
-    runJob(job, exportNames);
+    if (terminated() || !runJob(job, exportNames)) return;
   }
 }
 
@@ -439,16 +501,13 @@ export function startWorker(registry: Readonly<Record<string, WorkerAdapter>>): 
     Atomics.store(control, SLOT_IN_FLIGHT, -1);
     try {
       makeAdapters(registry);
+      startedAt[0] = Date.now();
       instantiate();
     } catch (error) {
-      const message = error instanceof PluginAbort
-        ? `it aborted: ${error.message}`
-        : error instanceof Error
-        ? error.message
-        : String(error);
-      post({ type: "init-failed", message });
+      post({ type: "init-failed", message: instanceFailure(error) });
       return;
     }
+    Atomics.store(control, SLOT_STARTED, 1);
     post({ type: "ready" });
     serve();
   };
