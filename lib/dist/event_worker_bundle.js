@@ -8235,26 +8235,23 @@ function readAdapterArguments(params, reader, into) {
 var pluginFailed = false;
 function invoke(exportName, signature, raw) {
   try {
-    return invokeUnguarded(exportName, signature, raw);
+    const { interop: interop2, exports } = live;
+    const { params, result: type } = signature;
+    const args = new Array(params.length);
+    for (let i = 0; i < params.length; i++) {
+      const value2 = raw[i];
+      args[i] = value2 instanceof Uint8Array ? interop2.pin(interop2.newObject(classIdOf(params[i]), value2)) : value2;
+    }
+    const result = exports[exportName](...args);
+    const value = isObjectType(type) ? interop2.objectBytes(result, classIdOf(type)) : result;
+    for (let i = 0; i < params.length; i++) {
+      if (raw[i] instanceof Uint8Array) interop2.unpin(args[i]);
+    }
+    return value;
   } catch (error) {
     pluginFailed = true;
     throw error;
   }
-}
-function invokeUnguarded(exportName, signature, raw) {
-  const { interop: interop2, exports } = live;
-  const { params, result: type } = signature;
-  const args = new Array(params.length);
-  for (let i = 0; i < params.length; i++) {
-    const value2 = raw[i];
-    args[i] = value2 instanceof Uint8Array ? interop2.pin(interop2.newObject(classIdOf(params[i]), value2)) : value2;
-  }
-  const result = exports[exportName](...args);
-  const value = isObjectType(type) ? interop2.objectBytes(result, classIdOf(type)) : result;
-  for (let i = 0; i < params.length; i++) {
-    if (raw[i] instanceof Uint8Array) interop2.unpin(args[i]);
-  }
-  return value;
 }
 function callOnce(exportName, signature, raw) {
   const adapter = adapters.get(exportName);

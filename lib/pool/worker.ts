@@ -315,40 +315,35 @@ function readAdapterArguments(params: readonly ParamType[], reader: ValueReader,
  */
 let pluginFailed = false;
 
-/** Copies the arguments into plugin memory (pinned), calls the export and returns its raw result. */
+/**
+ * Copies the arguments into plugin memory (pinned), calls the export and returns its raw result; a failure
+ * marks the instance as failed ({@linkcode pluginFailed}).
+ */
 function invoke(
   exportName: string,
   signature: Signature,
   raw: readonly RawArgument[],
 ): RawArgument | undefined {
   try {
-    return invokeUnguarded(exportName, signature, raw);
+    const { interop, exports } = live!;
+    const { params, result: type } = signature;
+    const args: WasmValue[] = new Array(params.length);
+    for (let i = 0; i < params.length; i++) {
+      const value = raw[i];
+      args[i] = value instanceof Uint8Array
+        ? interop.pin(interop.newObject(classIdOf(params[i]), value))
+        : value;
+    }
+    const result = (exports[exportName] as (...args: WasmValue[]) => WasmValue | undefined)(...args);
+    const value = isObjectType(type) ? interop.objectBytes(result as number, classIdOf(type)) : result;
+    for (let i = 0; i < params.length; i++) {
+      if (raw[i] instanceof Uint8Array) interop.unpin(args[i] as number);
+    }
+    return value;
   } catch (error) {
     pluginFailed = true;
     throw error;
   }
-}
-
-function invokeUnguarded(
-  exportName: string,
-  signature: Signature,
-  raw: readonly RawArgument[],
-): RawArgument | undefined {
-  const { interop, exports } = live!;
-  const { params, result: type } = signature;
-  const args: WasmValue[] = new Array(params.length);
-  for (let i = 0; i < params.length; i++) {
-    const value = raw[i];
-    args[i] = value instanceof Uint8Array
-      ? interop.pin(interop.newObject(classIdOf(params[i]), value))
-      : value;
-  }
-  const result = (exports[exportName] as (...args: WasmValue[]) => WasmValue | undefined)(...args);
-  const value = isObjectType(type) ? interop.objectBytes(result as number, classIdOf(type)) : result;
-  for (let i = 0; i < params.length; i++) {
-    if (raw[i] instanceof Uint8Array) interop.unpin(args[i] as number);
-  }
-  return value;
 }
 
 /** Runs one call (of a plugin export or an adapter export) and appends its result to `output`. */
