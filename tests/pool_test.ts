@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   ExecutionContextPool,
   hostFunction,
+  MarshallingError,
   MemoryLimitError,
   PluginAbortError,
   PluginLoadError,
@@ -401,6 +402,25 @@ Deno.test("pool: a busy main thread does not make quick start code look hung", a
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
     await (await creating).close();
+  }
+});
+
+Deno.test("pool: a job whose arguments exceed a worker's input fails clearly; the pool goes on", async () => {
+  const { pool } = await createPool();
+  try {
+    const mebibyte = new Uint8Array(1 << 20);
+    const results = await pool.batch(
+      "handleEvent",
+      Array.from({ length: 1025 }, () => [mebibyte] as [Uint8Array]),
+    );
+    assert.ok(results.every((result) => !result.ok && result.error instanceof MarshallingError));
+    assert.match(
+      String(!results[0].ok && results[0].error.message),
+      /^handleEvent: the arguments of 1025 calls do not fit a worker's input \(encoded values need \d+ bytes, more than the 1073741824 allowed\): use smaller batches$/,
+    );
+    assert.deepEqual(await pool.execute("handleEvent", new Uint8Array([1, 2])), new Uint8Array([1, 2]));
+  } finally {
+    await pool.close();
   }
 });
 

@@ -198,8 +198,14 @@ export class ExecutionContext {
       inputBytes = encodeJob(job, this.#inputs[slot]);
     } catch (error) {
       // Arguments beyond the shared buffers' maximum size: the job's calls fail, the worker never sees it.
+      const failure = new MarshallingError(
+        job.batch.exportName,
+        `the arguments of ${job.count} calls do not fit a worker's input (${
+          error instanceof Error ? error.message : String(error)
+        }): use smaller batches`,
+      );
       for (let i = job.start; i < job.start + job.count; i++) {
-        job.batch.settle(i, { ok: false, error: error instanceof Error ? error : new Error(String(error)) });
+        job.batch.settle(i, { ok: false, error: failure });
       }
       return;
     }
