@@ -97,6 +97,11 @@ Deno.test("lines that are not JSON objects are malformed and never reach the plu
   }
   assert.deepEqual(outcome("[1,2]"), { kind: "malformed", message: "not a JSON object: array" });
   assert.deepEqual(outcome("null"), { kind: "malformed", message: "not a JSON object: null" });
+  // A bare integer beyond 2^53 is parsed exactly (as a raw number), and still is not an object.
+  assert.deepEqual(outcome("12345678901234567890"), {
+    kind: "malformed",
+    message: "not a JSON object: number",
+  });
   assert.equal(requests.length, 0);
 });
 

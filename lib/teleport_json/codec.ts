@@ -140,7 +140,7 @@ export class TeleportJsonCodec {
   toEvent(line: string, wrapField?: number): ParsedEvent {
     const parsed = parseJsonObjectLine(line, parseJsonLossless);
     if (typeof parsed === "string") throw new TeleportJsonError(parsed);
-    return this.fromObject(parsed as JsonObject, line, wrapField);
+    return this.fromObject(parsed, line, wrapField);
   }
 
   /**

@@ -52,15 +52,18 @@ export function isJsonObject(value: unknown): value is JsonObject {
  * parseJsonObjectLine("[1]", JSON.parse); // "not a JSON object: array"
  * ```
  */
-export function parseJsonObjectLine<T>(line: string, parse: (text: string) => T): T | string {
-  let value: T;
+export function parseJsonObjectLine(line: string, parse: (text: string) => unknown): JsonObject | string {
+  let value: unknown;
   try {
     value = parse(line);
   } catch (error) {
     return `not JSON: ${error instanceof Error ? error.message : String(error)}`;
   }
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    return `not a JSON object: ${value === null ? "null" : Array.isArray(value) ? "array" : typeof value}`;
+  if (!isJsonObject(value)) {
+    const kind = value === null ? "null" : Array.isArray(value) ? "array" : isRawNumber(value) // a bare integer beyond 2^53, kept exact by parseJsonLossless
+      ? "number"
+      : typeof value;
+    return `not a JSON object: ${kind}`;
   }
   return value;
 }
