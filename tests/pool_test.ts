@@ -416,7 +416,7 @@ Deno.test("pool: a job whose arguments exceed a worker's input fails clearly; th
     assert.ok(results.every((result) => !result.ok && result.error instanceof MarshallingError));
     assert.match(
       String(!results[0].ok && results[0].error.message),
-      /^handleEvent: the arguments of 1025 calls do not fit a worker's input \(encoded values need \d+ bytes, more than the 1073741824 allowed\): use smaller batches$/,
+      /^handleEvent: the arguments of 1025 calls do not fit a worker's input \(encoded values need at least \d+ bytes, more than the 1073741824 allowed\): use smaller batches$/,
     );
     assert.deepEqual(await pool.execute("handleEvent", new Uint8Array([1, 2])), new Uint8Array([1, 2]));
   } finally {

@@ -83,6 +83,30 @@ export function checkArguments(exportName: string, signature: Signature, args: r
 }
 
 /**
+ * The fewest bytes {@linkcode encodeJob} can write for `job` (`text` at one byte per code unit, no padding):
+ * enough to refuse a job that cannot fit before any shared memory grows for it, which it could never give back.
+ */
+export function minimumEncodedSize(job: Job): number {
+  const { params } = job.batch.signature;
+  let size = 0;
+  for (let i = job.start; i < job.start + job.count; i++) {
+    const call = job.batch.args[i];
+    for (let p = 0; p < params.length; p++) {
+      const type = params[p];
+      const value = call[p];
+      size += type === "bytes"
+        ? 4 + (value as Uint8Array).byteLength
+        : type === "string"
+        ? 4 + (value as string).length * 2
+        : type === "text"
+        ? 4 + (value as string).length
+        : 4;
+    }
+  }
+  return size;
+}
+
+/**
  * Encodes the job's arguments into `input` (a worker's shared input, grown as needed) and returns the number
  * of bytes written. The arguments were checked by {@linkcode checkArguments} when the batch was made, so
  * values are written without checks; payloads land 8-byte aligned, where copies into shared memory are fast.

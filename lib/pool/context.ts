@@ -9,7 +9,7 @@
  */
 import type { Logger } from "../log.ts";
 import { decodeUtf16, growableShared, ValueReader, ValueWriter } from "../interop/value_codec.ts";
-import { type Batch, type CallResult, encodeJob, type Job } from "./batch.ts";
+import { type Batch, type CallResult, encodeJob, type Job, minimumEncodedSize } from "./batch.ts";
 import {
   AdapterError,
   MarshallingError,
@@ -53,7 +53,7 @@ import workerBundle from "../dist/worker_bundle.js" with { type: "text" };
 /** What a context tells its pool. */
 export interface ContextEvents {
   /** The context finished a job and can take another. */
-  idle(context: ExecutionContext): void;
+  idle(): void;
   /** The context's worker is gone; `leftovers` hold the calls of its jobs that never started, oldest first. */
   lost(context: ExecutionContext, leftovers: readonly Job[]): void;
 }
@@ -195,6 +195,12 @@ export class ExecutionContext {
     // arguments are encoded straight into its shared input.
     let inputBytes: number;
     try {
+      const least = minimumEncodedSize(job);
+      if (least > MAX_SHARED_BYTES) {
+        throw new RangeError(
+          `encoded values need at least ${least} bytes, more than the ${MAX_SHARED_BYTES} allowed`,
+        );
+      }
       inputBytes = encodeJob(job, this.#inputs[slot]);
     } catch (error) {
       // Arguments beyond the shared buffers' maximum size: the job's calls fail, the worker never sees it.
@@ -282,7 +288,7 @@ export class ExecutionContext {
   /**
    * Makes sure the terminated worker's thread ends: Deno does not stop a worker stuck in a loop or in
    * `Atomics.wait`. Setting the interrupt flag makes the plugin's next loop iteration trap; answering the
-   * host channel wakes a worker waiting for a host function; raising the job slot wakes an idle one.
+   * host channel wakes a worker waiting for a host function; raising `SLOT_JOBS_POSTED` wakes an idle one.
    * Either way its JavaScript runs again and the pending termination takes effect.
    */
   #release(): void {
@@ -445,7 +451,7 @@ export class ExecutionContext {
         const slot = number % JOB_SLOTS;
         // The worker already runs the next job; this slot takes a new one once its results are out.
         this.#collect(job, job.count, Atomics.load(this.#slots, jobField(slot, JOB_OUTPUT_BYTES)), slot);
-        this.#events.idle(this);
+        this.#events.idle();
         return;
       }
     }
