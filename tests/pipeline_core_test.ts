@@ -20,7 +20,7 @@ import {
   serveMetrics,
   StreamSource,
 } from "../lib/pipeline/mod.ts";
-import { parseJsonObjectLine } from "../lib/teleport_json/json.ts";
+import { type JsonObject, parseJsonObjectLine } from "../lib/teleport_json/json.ts";
 import { TEST_PROCESSORS } from "./helpers/pipeline_main.ts";
 import { makeEvents, MemorySink, waitFor } from "./helpers/pipeline_memory.ts";
 
@@ -40,14 +40,13 @@ const POLICY_INPUT = [
 const LINE_POLICY: LineProcessor = {
   kind: "lines",
   async process(lines) {
-    const parsed = lines.map((line) => parseJsonObjectLine(line, JSON.parse));
-    const objects = parsed.filter((p) => typeof p !== "string").map((event, i) => ({
-      line: String(i),
-      event,
-    }));
+    const parsed = lines.map((line) => ({ line, event: parseJsonObjectLine(line, JSON.parse) }));
+    const objects = parsed.filter((p): p is { line: string; event: JsonObject } =>
+      typeof p.event !== "string"
+    );
     const decided = await TEST_PROCESSORS.policy!(objects);
     return parsed.map((p): ProcessedRecord =>
-      typeof p === "string" ? { kind: "malformed", message: p } : decided.shift()!
+      typeof p.event === "string" ? { kind: "malformed", message: p.event } : decided.shift()!
     );
   },
 };

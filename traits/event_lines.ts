@@ -5,9 +5,9 @@
  */
 import type protobuf from "protobufjs";
 import type { AdapterExport, HostFunction, Trait, WorkerScript } from "../lib/pool/trait.ts";
-import { EVENT_LINE_ADAPTER, type EventLineAdapterConfig } from "../lib/run/event_line_adapter.ts";
+import { EVENT_LINE_ADAPTER, type EventLineAdapterConfig } from "../lib/run/event_line_contract.ts";
 import eventWorker from "../lib/dist/event_worker_bundle.js" with { type: "text" };
-import type { HandleEventExports } from "./handle_event.ts";
+import { HANDLE_EVENT_EXPORTS, type HandleEventExports } from "./handle_event.ts";
 
 /** The adapter export {@linkcode EventLines} adds. */
 export type EventLinesExports = {
@@ -40,7 +40,7 @@ const EVENT_WORKER: WorkerScript = { name: "teleport-json events", source: event
  */
 export class EventLines implements Trait<HandleEventExports, EventLinesExports> {
   readonly name = "EventLines";
-  readonly requiredExports: HandleEventExports = { handleEvent: { params: ["bytes"], result: "bytes" } };
+  readonly requiredExports: HandleEventExports = HANDLE_EVENT_EXPORTS;
   readonly hostFunctions: readonly HostFunction[] = [];
   readonly adapterExports: EventLinesExports;
   readonly workerScript: WorkerScript = EVENT_WORKER;

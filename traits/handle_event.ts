@@ -10,6 +10,11 @@ export type HandleEventExports = {
   readonly handleEvent: { readonly params: readonly ["bytes"]; readonly result: "bytes" };
 };
 
+/** The `handleEvent` export as {@linkcode HandleEvent} (and `EventLines`) require it. */
+export const HANDLE_EVENT_EXPORTS: HandleEventExports = Object.freeze({
+  handleEvent: Object.freeze({ params: ["bytes"] as const, result: "bytes" as const }),
+});
+
 /**
  * Requires `handleEvent(request: ArrayBuffer): ArrayBuffer` from the plugin: it takes an encoded
  * `plugin.HandleEventRequest` and returns an encoded `plugin.HandleEventResponse`.
@@ -22,6 +27,6 @@ export type HandleEventExports = {
  */
 export class HandleEvent implements Trait<HandleEventExports> {
   readonly name = "HandleEvent";
-  readonly requiredExports: HandleEventExports = { handleEvent: { params: ["bytes"], result: "bytes" } };
+  readonly requiredExports: HandleEventExports = HANDLE_EVENT_EXPORTS;
   readonly hostFunctions: readonly HostFunction[] = [];
 }

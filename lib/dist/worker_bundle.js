@@ -1114,7 +1114,8 @@ function runJob(job, exportNames) {
   output = outputs[slot];
   const reader = new ValueReader(receiveInput(slot, Atomics.load(control, jobField(slot, JOB_INPUT_BYTES))));
   const raw = new Array(signature.params.length);
-  const read = adapters.has(exportName) ? readAdapterArguments : readArguments;
+  const isAdapter = adapters.has(exportName);
+  const read = isAdapter ? readAdapterArguments : readArguments;
   output.offset = 0;
   Atomics.store(control, outputBytesSlot, 0);
   Atomics.store(control, completedSlot, 0);
@@ -1125,7 +1126,6 @@ function runJob(job, exportNames) {
     Atomics.store(control, SLOT_IN_FLIGHT, index);
     if (terminated()) return false;
     pluginFailed = false;
-    const isAdapter = adapters.has(exportName);
     try {
       callOnce(exportName, signature, raw);
     } catch (error) {

@@ -24,7 +24,9 @@ const REPO_DIR = fileURLToPath(new URL("../../", import.meta.url));
 
 /** A worker script: its entry module (relative to the repository) and the committed bundle. */
 export interface WorkerBundle {
+  /** The entry module, relative to the repository. */
   readonly entry: string;
+  /** Where the committed bundle is. */
   readonly url: URL;
 }
 

@@ -4,6 +4,10 @@
  * arguments and results. Strings travel as raw UTF-16 code units so the worker copies them into plugin
  * memory without transcoding; byte arrays travel as they are.
  *
+ * `text` (adapters only) travels as UTF-8. Every `string`, `bytes` and `text` value is a u32 byte length, padding
+ * to the next multiple of 8 bytes, then the payload: copies to aligned places in shared memory run several times
+ * faster.
+ *
  * Buffers are resizable `ArrayBuffer`s or growable `SharedArrayBuffer`s; views over them track their length.
  *
  * @module

@@ -33,6 +33,11 @@ export const INTERRUPT_EXPORT = "__interrupt";
 /** Name of the export the module's start function becomes; call it right after instantiating. */
 export const START_EXPORT = "__interruptible_start";
 
+/** Export kind of a function. */
+const EXPORT_FUNCTION = 0x00;
+/** Export kind of a memory. */
+const EXPORT_MEMORY = 0x02;
+
 const SECTION_ORDER = [1, 2, 3, 4, 5, 13, 6, 7, 8, 9, 12, 10, 11];
 
 interface Section {
@@ -289,7 +294,6 @@ export function makeInterruptible(bytes: Uint8Array): Uint8Array {
   if (memory !== undefined) memory.content = vectorWithOneMore(memory.content, sharedPage);
   else placeSection(sections, { id: SECTION_MEMORY, content: vectorWithOneMore(undefined, sharedPage) });
 
-  const EXPORT_MEMORY = 0x02, EXPORT_FUNCTION = 0x00;
   addExport(sections, INTERRUPT_EXPORT, EXPORT_MEMORY, interruptIndex);
   const start = find(SECTION_START);
   if (start !== undefined) {

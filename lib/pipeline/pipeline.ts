@@ -135,10 +135,12 @@ export async function runPipeline<P>(options: PipelineOptions<P>): Promise<Pipel
     let results: ProcessedRecord[];
     const lineProcessor = isLineProcessor(options.processor) ? options.processor : undefined;
     if (lineProcessor !== undefined) {
-      const processor = lineProcessor;
       inputs = records;
       for (const record of records) positions.push(record.position);
-      results = await processSafely(() => processor.process(records.map((record) => record.line)), inputs);
+      results = await processSafely(
+        () => lineProcessor.process(records.map((record) => record.line)),
+        inputs,
+      );
     } else {
       const parsed: InputRecord[] = [];
       for (const record of records) {
@@ -269,7 +271,7 @@ export async function runPipeline<P>(options: PipelineOptions<P>): Promise<Pipel
 
 /** The parsed JSON object, or an error message when the line is not a JSON object. */
 function parseEventLine(line: string): Record<string, unknown> | string {
-  return parseJsonObjectLine(line, JSON.parse as (text: string) => Record<string, unknown>);
+  return parseJsonObjectLine(line, JSON.parse);
 }
 
 function isLineProcessor(processor: Processor | LineProcessor | undefined): processor is LineProcessor {

@@ -1,7 +1,9 @@
 /**
  * Turns a plugin binary and a list of traits into what the workers need: the module compiled once (with
- * its memory capped when a limit is set), the host function table and the export signatures, after
- * checking that every import is provided and every required export exists with the declared signature.
+ * its memory capped when a limit is set, its loops and start code interruptible), the host function table,
+ * the export signatures (the plugin's, then the traits' adapter exports) and the one worker script the traits
+ * bring, after checking that every import is provided and every required export exists with the declared
+ * signature.
  *
  * @module
  */

@@ -96,7 +96,10 @@ export interface AdapterExport<
 > extends Signature<P, R> {
   /** The adapter's name in the worker script's registry. */
   readonly adapter: string;
-  /** Handed to the adapter once per instance; must survive `structuredClone` (e.g. a schema as JSON). */
+  /**
+   * Handed to the adapter once per worker (it outlives instance replacements); must survive `structuredClone`
+   * (e.g. a schema as JSON).
+   */
   readonly config?: unknown;
 }
 

@@ -58,7 +58,11 @@ class HostCallFailed extends Error {
 }
 
 type WasmValue = number | bigint;
-type RawArgument = WasmValue | Uint8Array;
+/**
+ * A value as WebAssembly takes it: a number (`bool` as 0 or 1), a bigint for `i64`, or the raw bytes of a
+ * `bytes` or `string` (UTF-16LE) value.
+ */
+export type RawArgument = WasmValue | Uint8Array;
 /** What is neither an object nor `text` (which plugins never see: prepare.ts refuses it outside adapters). */
 type NumericType = Exclude<ParamType, "string" | "bytes" | "text">;
 
@@ -67,9 +71,10 @@ export interface AdapterContext {
   /** The adapter export's `config`, as the trait declared it. */
   readonly config: unknown;
   /**
-   * Calls a plugin export (one of the exports the traits require) on the current instance. A `bytes` or
-   * `string` result is a view of plugin memory, valid until the next call. A failing call throws; the adapter
-   * call then fails with it, as a plugin call would.
+   * Calls a plugin export (one of the exports the traits require) on the current instance, with arguments as
+   * WebAssembly takes them ({@linkcode RawArgument}). A `bytes` or `string` result is a view of plugin memory,
+   * valid until the next call. A failing call throws; the adapter call then fails with it, as a plugin call
+   * would.
    */
   call(exportName: string, ...args: RawArgument[]): RawArgument | undefined;
 }
@@ -390,7 +395,8 @@ function runJob(job: number, exportNames: readonly string[]): boolean {
   output = outputs[slot];
   const reader = new ValueReader(receiveInput(slot, Atomics.load(control, jobField(slot, JOB_INPUT_BYTES))));
   const raw: RawArgument[] = new Array(signature.params.length);
-  const read = adapters.has(exportName) ? readAdapterArguments : readArguments;
+  const isAdapter = adapters.has(exportName);
+  const read = isAdapter ? readAdapterArguments : readArguments;
   output.offset = 0;
   Atomics.store(control, outputBytesSlot, 0);
   Atomics.store(control, completedSlot, 0);
@@ -404,7 +410,6 @@ function runJob(job: number, exportNames: readonly string[]): boolean {
     // Terminated by the main thread (which resubmits the remaining calls elsewhere): run nothing more.
     if (terminated()) return false;
     pluginFailed = false;
-    const isAdapter = adapters.has(exportName);
     try {
       callOnce(exportName, signature, raw);
     } catch (error) {
@@ -415,6 +420,8 @@ function runJob(job: number, exportNames: readonly string[]): boolean {
         ? { kind: "adapter", message: error instanceof Error ? error.message : String(error) }
         : describeFailure(error);
       output.string(JSON.stringify(failure));
+      // A plugin export's instance is replaced on any failure, its result not fitting the output included
+      // (invoke marks only failures of its own).
       if (!isAdapter) pluginFailed = true;
     }
     Atomics.store(control, outputBytesSlot, output.offset);
@@ -482,7 +489,7 @@ function makeAdapters(registry: Readonly<Record<string, WorkerAdapter>>): void {
  * @example A worker script with one adapter
  * ```ts ignore
  * import { startWorker } from "./worker.ts";
- * startWorker({ "shout": ({ call }) => (text) => String(text).toUpperCase() });
+ * startWorker({ "shout": () => (text) => String(text).toUpperCase() });
  * ```
  */
 export function startWorker(registry: Readonly<Record<string, WorkerAdapter>>): void {

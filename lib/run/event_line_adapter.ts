@@ -22,27 +22,13 @@ import protobuf from "protobufjs";
 import type { AdapterContext, WorkerAdapter } from "../pool/worker.ts";
 import { type ParsedEvent, TeleportJsonCodec, TeleportJsonError } from "../teleport_json/codec.ts";
 import type { ProcessedRecord } from "../pipeline/types.ts";
-import { encodeOutcome } from "./outcome.ts";
+import type { EventLineAdapterConfig } from "./event_line_contract.ts";
+import { DROP, encodeOutcome, FORWARD } from "./outcome.ts";
 import { readPluginResponse } from "./response.ts";
 import bundledDescriptor from "../dist/schema_descriptor.json" with { type: "text" };
 
-/** The adapter's registry name (see `traits/event_lines.ts`). */
-export const EVENT_LINE_ADAPTER = "teleport-json.handleEventLine";
-
-/** The adapter's configuration. */
-export interface EventLineAdapterConfig {
-  /**
-   * The schema holding `events.OneOf`, as `protobuf.Root#toJSON()` gives it (a `protobuf.Root` cannot cross
-   * threads); the bundled schema, whose descriptor the worker script holds, when undefined.
-   */
-  readonly schema?: protobuf.INamespace;
-}
-
 /** `plugin.HandleEventRequest.Event`: the converter writes each request around its event in one pass. */
 const REQUEST_EVENT_FIELD = 1;
-
-const FORWARD: ProcessedRecord = Object.freeze({ kind: "forward" });
-const DROP: ProcessedRecord = Object.freeze({ kind: "drop" });
 
 /** Makes the adapter from its {@linkcode EventLineAdapterConfig}; the result maps a line to its encoded outcome. */
 export const handleEventLine: WorkerAdapter = ({ config, call }: AdapterContext) => {

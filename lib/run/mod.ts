@@ -5,6 +5,7 @@
  * @module
  */
 export { createPluginProcessor, type EventLineBatcher, type PluginProcessorOptions } from "./processor.ts";
+export { decodeOutcome, encodeOutcome } from "./outcome.ts";
 export {
   resolveRunSettings,
   type RunSettings,

@@ -14,8 +14,10 @@
  */
 import type { ProcessedRecord } from "../pipeline/types.ts";
 
-const FORWARD: ProcessedRecord = Object.freeze({ kind: "forward" });
-const DROP: ProcessedRecord = Object.freeze({ kind: "drop" });
+/** The shared `forward` outcome. */
+export const FORWARD: ProcessedRecord = Object.freeze({ kind: "forward" });
+/** The shared `drop` outcome. */
+export const DROP: ProcessedRecord = Object.freeze({ kind: "drop" });
 
 /** Encodes an outcome as the adapter returns it. */
 export function encodeOutcome(outcome: ProcessedRecord): string {

@@ -6,6 +6,7 @@
  * @module
  */
 import { startWorker } from "../pool/worker.ts";
-import { EVENT_LINE_ADAPTER, handleEventLine } from "./event_line_adapter.ts";
+import { handleEventLine } from "./event_line_adapter.ts";
+import { EVENT_LINE_ADAPTER } from "./event_line_contract.ts";
 
 startWorker({ [EVENT_LINE_ADAPTER]: handleEventLine });
