@@ -28,7 +28,6 @@ import { createPluginProcessor } from "../lib/run/processor.ts";
 import { buildPlugin } from "../lib/scaffold/build.ts";
 import { createPluginProject } from "../lib/scaffold/project.ts";
 import { TeleportJsonCodec } from "../lib/teleport_json/codec.ts";
-import type { JsonObject } from "../lib/teleport_json/json.ts";
 import { AssemblyScriptEnv, EventLines } from "../traits/mod.ts";
 
 /** Events in the generated audit log. */
@@ -198,12 +197,15 @@ async function runWithPlugin(): Promise<string> {
     const plugin = await Deno.readFile(join(dir, "build", "production.wasm"));
     const json = new TeleportJsonCodec();
     const variants: PipelineVariant[] = [...BASE_VARIANTS, {
-      name: "converter only (JSON -> OneOf -> request, no pool)",
-      processor: (events) =>
-        Promise.resolve(events.map((e) => {
-          json.fromObject(e.event as JsonObject, e.line, 1);
-          return FORWARD;
-        })),
+      name: "converter only, on the main thread (JSON -> OneOf -> request, no pool)",
+      processor: {
+        kind: "lines",
+        process: (lines) =>
+          Promise.resolve(lines.map((line) => {
+            json.toEvent(line, 1);
+            return FORWARD;
+          })),
+      },
     }];
     const eventLines = new EventLines();
     for (const concurrency of [1, 2]) {

@@ -96,6 +96,9 @@ function singleCallPath(pool: Pool, concurrency: number): Path {
   };
 }
 
+/** Positions of the paths in the order {@linkcode run} measures them. */
+const FLOOR = 0, BATCHED_1 = 2, BATCHED_2 = 4, BUSY_FLOOR = 5, BUSY_1 = 6, BUSY_2 = 7;
+
 /** Batches in flight at once, whatever the number of workers: each batch is split over all of them. */
 const BATCHES_IN_FLIGHT = 4;
 
@@ -201,7 +204,7 @@ export async function run(): Promise<string> {
     }
     const coresUsed = (i: number) => (cpu[i].process / 1000 / wallMs[i]).toFixed(2);
     const perEvent = (i: number, us: number) => (us / (ROUNDS * paths[i].events)).toFixed(2);
-    const [floorUs, , , , , busyFloorUs] = best;
+    const floorUs = best[FLOOR], busyFloorUs = best[BUSY_FLOOR];
     // The speed-up of 2 workers: the median over rounds of the ratio within each round, which a machine
     // that slows down for a while (shared cores) moves less than a ratio of two separate best times.
     const speedUp = (one: number, two: number) =>
@@ -210,20 +213,30 @@ export async function run(): Promise<string> {
       "| path (1 KiB event, trivial handler) | us/event | x floor |",
       "|---|---:|---:|",
       ...paths.map((path, i) =>
-        `| ${path.name} | ${best[i].toFixed(2)} | ${(best[i] / (i < 5 ? floorUs : busyFloorUs)).toFixed(2)} |`
+        `| ${path.name} | ${best[i].toFixed(2)} | ${
+          (best[i] / (i < BUSY_FLOOR ? floorUs : busyFloorUs)).toFixed(2)
+        } |`
       ),
       "",
       `Throughput of 2 workers vs 1 (batched; median over the rounds of the ratio within a round): ` +
-      `${speedUp(2, 4)}x with the trivial handler, ${speedUp(6, 7)}x with the busier one ` +
+      `${speedUp(BATCHED_1, BATCHED_2)}x with the trivial handler, ${
+        speedUp(BUSY_1, BUSY_2)
+      }x with the busier one ` +
       `(${busyFloorUs.toFixed(1)} us in-thread). ` +
       `Rows: fastest of ${ROUNDS} interleaved rounds of ${EVENTS} events (${BUSY_EVENTS} with the busier handler, ` +
       `${SINGLE_EVENTS} for single calls), ` +
       `after a warm-up; ${navigator.hardwareConcurrency} cores. Cores this process got (CPU time / wall ` +
-      `time) in the batched rounds: ${coresUsed(2)} with 1 worker, ${coresUsed(4)} with 2; two workers ` +
+      `time) in the batched rounds: ${coresUsed(BATCHED_1)} with 1 worker, ${
+        coresUsed(BATCHED_2)
+      } with 2; two workers ` +
       `can only be faster when the machine gives the second one a core. CPU per batched event, main thread ` +
       `(encoding arguments, copying results out, bookkeeping) / all workers: ` +
-      `${perEvent(2, cpu[2].main)} / ${perEvent(2, cpu[2].workers)} us with 1 worker, ` +
-      `${perEvent(4, cpu[4].main)} / ${perEvent(4, cpu[4].workers)} us with 2; the main thread shares the ` +
+      `${perEvent(BATCHED_1, cpu[BATCHED_1].main)} / ${
+        perEvent(BATCHED_1, cpu[BATCHED_1].workers)
+      } us with 1 worker, ` +
+      `${perEvent(BATCHED_2, cpu[BATCHED_2].main)} / ${
+        perEvent(BATCHED_2, cpu[BATCHED_2].workers)
+      } us with 2; the main thread shares the ` +
       `cores with the workers, so on 2 cores its share bounds the speed-up.`,
     ].join("\n");
   } finally {
