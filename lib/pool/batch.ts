@@ -53,6 +53,13 @@ export interface Job {
   readonly count: number;
 }
 
+/** Fails every call of `job` that has no result yet with `error`. */
+export function failJob(job: Job, error: unknown): void {
+  for (let i = job.start; i < job.start + job.count; i++) {
+    job.batch.settle(i, { ok: false, error: error as Error });
+  }
+}
+
 /**
  * Checks the arguments of every call against the signature before anything is queued, so a wrong call
  * fails at once with a `TypeError` naming the export and the argument.

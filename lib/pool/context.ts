@@ -9,7 +9,7 @@
  */
 import type { Logger } from "../log.ts";
 import { decodeUtf16, growableShared, ValueReader, ValueWriter } from "../interop/value_codec.ts";
-import { type Batch, type CallResult, encodeJob, type Job, minimumEncodedSize } from "./batch.ts";
+import { type Batch, type CallResult, encodeJob, failJob, type Job, minimumEncodedSize } from "./batch.ts";
 import {
   AdapterError,
   MarshallingError,
@@ -210,9 +210,7 @@ export class ExecutionContext {
           error instanceof Error ? error.message : String(error)
         }): use smaller batches`,
       );
-      for (let i = job.start; i < job.start + job.count; i++) {
-        job.batch.settle(i, { ok: false, error: failure });
-      }
+      failJob(job, failure);
       return;
     }
     this.#posted++;
@@ -270,11 +268,7 @@ export class ExecutionContext {
     const { running, rest } = this.#salvage();
     if (reason === undefined) return;
     if (running !== undefined) running.batch.settle(running.index, { ok: false, error: reason });
-    for (const job of rest) {
-      for (let i = job.start; i < job.start + job.count; i++) {
-        job.batch.settle(i, { ok: false, error: reason });
-      }
-    }
+    for (const job of rest) failJob(job, reason);
   }
 
   #stop(): void {

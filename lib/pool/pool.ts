@@ -7,7 +7,7 @@
  */
 import type { Logger } from "../log.ts";
 import type { ExportDeclarations, JsParams, JsValueOf, Signature } from "../interop/types.ts";
-import { Batch, type CallResult, checkArguments, type Job } from "./batch.ts";
+import { Batch, type CallResult, checkArguments, failJob, type Job } from "./batch.ts";
 import { createWorkerUrl, ExecutionContext, PLAIN_WORKER } from "./context.ts";
 import { PluginLoadError, PoolClosedError } from "./errors.ts";
 import {
@@ -127,7 +127,7 @@ export class ExecutionContextPool<E extends ExportDeclarations> {
       );
     }
     this.#spare = contexts.pop();
-    for (const context of contexts) this.#activate(context);
+    for (const context of contexts) this.#active.add(context);
     this.#options.logger.debug("started {count} instances and a spare", { count: contexts.length });
   }
 
@@ -141,10 +141,6 @@ export class ExecutionContextPool<E extends ExportDeclarations> {
     });
   }
 
-  #activate(context: ExecutionContext): void {
-    this.#active.add(context);
-  }
-
   /** Puts the spare in the lost context's place and starts a new spare. */
   #replace(lost: ExecutionContext, leftovers: readonly Job[]): void {
     this.#active.delete(lost);
@@ -153,17 +149,13 @@ export class ExecutionContextPool<E extends ExportDeclarations> {
     // Calls whose signal aborted while they sat in the lost worker are withdrawn, not run elsewhere.
     const requeued: QueuedJob[] = [];
     for (const job of leftovers as readonly QueuedJob[]) {
-      if (job.signal?.aborted !== true) requeued.push(job);
-      else {
-        for (let i = job.start; i < job.start + job.count; i++) {
-          job.batch.settle(i, { ok: false, error: job.signal.reason });
-        }
-      }
+      if (job.signal?.aborted === true) failJob(job, job.signal.reason);
+      else requeued.push(job);
     }
     this.#queue.unshift(...requeued);
     if (this.#closed) return;
     if (this.#spare !== undefined) {
-      this.#activate(this.#spare);
+      this.#active.add(this.#spare);
       this.#spare = undefined;
     }
     this.#pump();
@@ -189,7 +181,7 @@ export class ExecutionContextPool<E extends ExportDeclarations> {
       () => {
         this.#starting.delete(context);
         if (this.#active.size < this.#options.concurrency) {
-          this.#activate(context);
+          this.#active.add(context);
           this.#pendingStarts++;
           this.#scheduleStarts(SPARE_START_DELAY_MS);
           this.#pump();
@@ -209,7 +201,7 @@ export class ExecutionContextPool<E extends ExportDeclarations> {
 
   #failQueue(error: Error): void {
     for (const job of this.#queue.splice(0)) {
-      for (let i = job.start; i < job.start + job.count; i++) job.batch.settle(i, { ok: false, error });
+      failJob(job, error);
     }
   }
 
@@ -274,9 +266,7 @@ export class ExecutionContextPool<E extends ExportDeclarations> {
           const job = this.#queue[at];
           if (job.batch !== batch) continue;
           this.#queue.splice(at, 1);
-          for (let i = job.start; i < job.start + job.count; i++) {
-            batch.settle(i, { ok: false, error: signal.reason });
-          }
+          failJob(job, signal.reason);
         }
       };
       signal.addEventListener("abort", onAbort, { once: true });
