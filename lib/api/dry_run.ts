@@ -9,6 +9,7 @@ import { checkLockRequest, lockToJSON } from "./lock.ts";
 import { bundledCodec, type ProtoCodec } from "../proto/codec.ts";
 import type { LockClientOptions } from "./record.ts";
 import { logger } from "../log.ts";
+import { errorMessage } from "../error_message.ts";
 
 const log = logger("api", "dry-run");
 
@@ -47,7 +48,7 @@ export class DryRunTeleportClient implements TeleportClient {
       file = await Deno.open(path, { append: true, create: true });
     } catch (error) {
       throw new Error(
-        `dry-run Teleport client: cannot open '${path}': ${error instanceof Error ? error.message : error}`,
+        `dry-run Teleport client: cannot open '${path}': ${errorMessage(error)}`,
       );
     }
     return new DryRunTeleportClient(file, path, options);
@@ -71,9 +72,7 @@ export class DryRunTeleportClient implements TeleportClient {
     }
     const write = this.#writes.then(() => writeAll(this.#file, line)).catch((error) => {
       throw new Error(
-        `dry-run Teleport client: cannot write to '${this.#path}': ${
-          error instanceof Error ? error.message : error
-        }`,
+        `dry-run Teleport client: cannot write to '${this.#path}': ${errorMessage(error)}`,
       );
     });
     // The chain continues after a failed write; the failure is reported to that call only.

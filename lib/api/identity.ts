@@ -1,3 +1,4 @@
+import { errorMessage } from "../error_message.ts";
 /**
  * Reads a Teleport identity file, as written by `tctl auth sign --format=file` (or `tsh login --out`): the
  * credentials the event-handler uses, reused here to call the auth server over mutual TLS.
@@ -121,7 +122,7 @@ export async function readIdentityFile(path: string): Promise<TeleportIdentity> 
   } catch (error) {
     throw new IdentityFileError(
       `'${path}'`,
-      `cannot read it: ${error instanceof Error ? error.message : error}`,
+      `cannot read it: ${errorMessage(error)}`,
     );
   }
   return parseIdentityFile(text, `'${path}'`);

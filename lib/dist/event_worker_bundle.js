@@ -8020,6 +8020,11 @@ function pluginScope(interop2, ptr, method) {
   return new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
 }
 
+// lib/error_message.ts
+function errorMessage(error) {
+  return error instanceof Error ? error.message : String(error);
+}
+
 // lib/pool/worker.ts
 var TERMINATION_POLL_MS = 50;
 var HostCallFailed = class extends Error {
@@ -8159,7 +8164,7 @@ function instantiate() {
 function instanceFailure(error) {
   if (!(error instanceof StartCodeFailed)) {
     if (error instanceof PluginAbort) return `it aborted: ${error.message}`;
-    return error instanceof Error ? error.message : String(error);
+    return errorMessage(error);
   }
   const failure = describeFailure(error.cause);
   switch (failure.kind) {
@@ -8303,7 +8308,7 @@ function runJob(job, exportNames) {
       output.u32(RESULT_ERROR);
       const failure = isAdapter && !pluginFailed ? {
         kind: "adapter",
-        message: error instanceof Error ? error.message : String(error)
+        message: errorMessage(error)
       } : describeFailure(error);
       output.string(JSON.stringify(failure));
       if (!isAdapter) pluginFailed = true;
@@ -10481,7 +10486,7 @@ function loadProtoRoot(entries, source, options = {}) {
         alternateCommentMode: true
       });
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
+      const message = errorMessage(e);
       throw new ProtoLoadError(message.includes(`(${path}, line`) ? message : `${path}: ${message}`);
     } finally {
       parser.filename = null;
@@ -10496,7 +10501,7 @@ function loadProtoRoot(entries, source, options = {}) {
   try {
     root.resolveAll();
   } catch (e) {
-    throw new ProtoLoadError(unresolvedField(root) ?? `resolving ${entries.join(", ")}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new ProtoLoadError(unresolvedField(root) ?? `resolving ${entries.join(", ")}: ${errorMessage(e)}`);
   }
   return {
     root,
@@ -14668,7 +14673,7 @@ function parseJsonObjectLine(line, parse) {
   try {
     value = parse(line);
   } catch (error) {
-    return `not JSON: ${error instanceof Error ? error.message : String(error)}`;
+    return `not JSON: ${errorMessage(error)}`;
   }
   if (!isJsonObject(value)) {
     const kind = value === null ? "null" : Array.isArray(value) ? "array" : isRawNumber(value) ? "number" : typeof value;
@@ -16167,7 +16172,7 @@ var TeleportJsonCodec = class {
         message = candidate.type.decode(reader, reader.uint32());
       }
     } catch (e) {
-      throw new TeleportJsonError(`plugin result is not a valid ${this.#oneOf.name}: ${e instanceof Error ? e.message : String(e)}`);
+      throw new TeleportJsonError(`plugin result is not a valid ${this.#oneOf.name}: ${errorMessage(e)}`);
     }
     if (member === void 0 || message === void 0) {
       throw new TeleportJsonError(`plugin result ${this.#oneOf.name} holds no event`);
@@ -16401,7 +16406,7 @@ var handleEventLine = ({ config, call }) => {
       }
       return encodeOutcome({
         kind: "error",
-        message: `converting the event failed: ${messageOf(error)}`
+        message: `converting the event failed: ${errorMessage(error)}`
       });
     }
     const response = call("handleEvent", event.wrapped);
@@ -16426,12 +16431,9 @@ function outcomeOf(event, responseBytes, json) {
   } catch (error) {
     return {
       kind: "error",
-      message: `unusable plugin response: ${messageOf(error)}`
+      message: `unusable plugin response: ${errorMessage(error)}`
     };
   }
-}
-function messageOf(error) {
-  return error instanceof Error ? error.message : String(error);
 }
 
 // lib/run/event_line_contract.ts

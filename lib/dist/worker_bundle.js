@@ -850,6 +850,11 @@ function pluginScope(interop2, ptr, method) {
   return new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
 }
 
+// lib/error_message.ts
+function errorMessage(error) {
+  return error instanceof Error ? error.message : String(error);
+}
+
 // lib/pool/worker.ts
 var TERMINATION_POLL_MS = 50;
 var HostCallFailed = class extends Error {
@@ -989,7 +994,7 @@ function instantiate() {
 function instanceFailure(error) {
   if (!(error instanceof StartCodeFailed)) {
     if (error instanceof PluginAbort) return `it aborted: ${error.message}`;
-    return error instanceof Error ? error.message : String(error);
+    return errorMessage(error);
   }
   const failure = describeFailure(error.cause);
   switch (failure.kind) {
@@ -1133,7 +1138,7 @@ function runJob(job, exportNames) {
       output.u32(RESULT_ERROR);
       const failure = isAdapter && !pluginFailed ? {
         kind: "adapter",
-        message: error instanceof Error ? error.message : String(error)
+        message: errorMessage(error)
       } : describeFailure(error);
       output.string(JSON.stringify(failure));
       if (!isAdapter) pluginFailed = true;

@@ -28,6 +28,7 @@ import type {
   SourceRecord,
 } from "./types.ts";
 import { PartialWriteError } from "./types.ts";
+import { errorMessage } from "../error_message.ts";
 
 const log = logger("pipeline");
 
@@ -291,7 +292,7 @@ async function processSafely(
     }
     return results;
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     return inputs.map(() => ({ kind: "error", message }));
   }
 }

@@ -9,6 +9,7 @@ import { FluentClient, FluentSocketEvent } from "@fluent-org/logger";
 import { logger } from "../log.ts";
 import type { Sink } from "./types.ts";
 import { PartialWriteError } from "./types.ts";
+import { errorMessage } from "../error_message.ts";
 
 const log = logger("pipeline", "forward");
 
@@ -86,7 +87,7 @@ export class ForwardSink implements Sink {
     await Promise.allSettled(emits);
     const undelivered = lines.filter((_, i) => !delivered[i]);
     if (undelivered.length === 0) return;
-    const reason = failure instanceof Error ? failure.message : String(failure);
+    const reason = errorMessage(failure);
     throw new PartialWriteError(
       `${undelivered.length} of ${lines.length} events not acknowledged by ${this.description}: ${reason}`,
       undelivered,

@@ -8,6 +8,7 @@
  */
 import type { Sink } from "./types.ts";
 import { PartialWriteError } from "./types.ts";
+import { errorMessage } from "../error_message.ts";
 
 /** TLS material (PEM text) for the HTTP sink. */
 export interface HttpSinkTls {
@@ -96,7 +97,7 @@ export class HttpSink implements Sink {
     };
     await Promise.all(Array.from({ length: Math.min(this.#concurrency, groups.length) }, worker));
     if (failed.length > 0) {
-      const reason = firstError instanceof Error ? firstError.message : String(firstError);
+      const reason = errorMessage(firstError);
       throw new PartialWriteError(
         `${failed.length} of ${lines.length} events not accepted by ${this.#url}: ${reason}`,
         failed,

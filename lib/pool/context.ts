@@ -49,6 +49,7 @@ import {
 import { isFailedMemoryGrow, type PreparedPlugin } from "./prepare.ts";
 import type { HostCallContext, WorkerScript } from "./trait.ts";
 import workerBundle from "../dist/worker_bundle.js" with { type: "text" };
+import { errorMessage } from "../error_message.ts";
 
 /** What a context tells its pool. */
 export interface ContextEvents {
@@ -207,7 +208,7 @@ export class ExecutionContext {
       const failure = new MarshallingError(
         job.batch.exportName,
         `the arguments of ${job.count} calls do not fit a worker's input (${
-          error instanceof Error ? error.message : String(error)
+          errorMessage(error)
         }): use smaller batches`,
       );
       failJob(job, failure);
@@ -476,7 +477,7 @@ export class ExecutionContext {
       this.#hostErrors.set(id, error);
       writer.offset = 0;
       writer.u32(id);
-      writer.string(error instanceof Error ? error.message : String(error));
+      writer.string(errorMessage(error));
       status = 1;
     }
     Atomics.store(this.#slots, SLOT_CHANNEL_STATUS, status);

@@ -9,6 +9,7 @@ import { type Logger, logger as frameworkLogger } from "../log.ts";
 import { PluginLoadError, PoolOptionsError } from "./errors.ts";
 import type { Trait } from "./trait.ts";
 import { WORKER_BUILTINS } from "./worker_builtins.ts";
+import { errorMessage } from "../error_message.ts";
 
 /** Where the plugin comes from: its bytes, a file path, or a `file:`/`http(s):` URL. */
 export type PluginSource = Uint8Array | string | URL;
@@ -119,7 +120,7 @@ export async function loadPluginBytes(source: PluginSource): Promise<Uint8Array>
     return new Uint8Array(await response.arrayBuffer());
   } catch (error) {
     throw new PluginLoadError(
-      `cannot read plugin ${label}: ${error instanceof Error ? error.message : String(error)}`,
+      `cannot read plugin ${label}: ${errorMessage(error)}`,
       { cause: error },
     );
   }

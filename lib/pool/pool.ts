@@ -19,6 +19,7 @@ import {
 import { preparePlugin } from "./prepare.ts";
 import { JOB_SLOTS } from "./protocol.ts";
 import type { ExportsOf, Trait } from "./trait.ts";
+import { errorMessage } from "../error_message.ts";
 
 export type { CallResult } from "./batch.ts";
 
@@ -122,7 +123,7 @@ export class ExecutionContextPool<E extends ExportDeclarations> {
     } catch (error) {
       for (const context of contexts) context.terminate();
       throw new PluginLoadError(
-        `the plugin instance failed to start: ${error instanceof Error ? error.message : String(error)}`,
+        `the plugin instance failed to start: ${errorMessage(error)}`,
         { cause: error },
       );
     }

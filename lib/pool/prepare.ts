@@ -20,6 +20,7 @@ import {
 import { PluginLoadError, PoolOptionsError } from "./errors.ts";
 import type { HostFunctionDescriptor } from "./protocol.ts";
 import type { AdapterExport, HostFunction, Trait, WorkerScript } from "./trait.ts";
+import { errorMessage } from "../error_message.ts";
 
 /** A plugin checked against its traits and compiled. */
 export interface PreparedPlugin {
@@ -220,7 +221,7 @@ export async function preparePlugin(
     module = await WebAssembly.compile(binary as Uint8Array<ArrayBuffer>);
   } catch (error) {
     throw new PluginLoadError(
-      `invalid WebAssembly plugin: ${error instanceof Error ? error.message : String(error)}`,
+      `invalid WebAssembly plugin: ${errorMessage(error)}`,
       { cause: error },
     );
   }

@@ -46,6 +46,7 @@ import {
   type WorkerMessage,
 } from "./protocol.ts";
 import { BuiltinHostError, PluginAbort, WORKER_BUILTINS } from "./worker_builtins.ts";
+import { errorMessage } from "../error_message.ts";
 
 /** How often a worker waiting for a host function checks whether it was terminated. */
 const TERMINATION_POLL_MS = 50;
@@ -240,7 +241,7 @@ function instantiate(): void {
 function instanceFailure(error: unknown): string {
   if (!(error instanceof StartCodeFailed)) {
     if (error instanceof PluginAbort) return `it aborted: ${error.message}`;
-    return error instanceof Error ? error.message : String(error);
+    return errorMessage(error);
   }
   const failure = describeFailure(error.cause);
   switch (failure.kind) {
@@ -417,7 +418,7 @@ function runJob(job: number, exportNames: readonly string[]): boolean {
       output.u32(RESULT_ERROR);
       // An adapter's own fault (it threw, or returned a wrong value) is not the plugin's: the instance stays.
       const failure: CallFailure = isAdapter && !pluginFailed
-        ? { kind: "adapter", message: error instanceof Error ? error.message : String(error) }
+        ? { kind: "adapter", message: errorMessage(error) }
         : describeFailure(error);
       output.string(JSON.stringify(failure));
       // A plugin export's instance is replaced on any failure, its result not fitting the output included

@@ -21,6 +21,7 @@ import protobuf from "protobufjs";
 import { bundledSchema } from "./schema.ts";
 import type { Timestamp } from "./timestamp.ts";
 import { editDistance } from "../edit_distance.ts";
+import { errorMessage } from "../error_message.ts";
 
 /** A field value of a {@linkcode ProtoMessage}. */
 export type ProtoValue =
@@ -200,7 +201,7 @@ export class ProtoCodec {
       const decoded = type.decode(new Uint8Array(bytes));
       return type.toObject(decoded, { longs: BigInt }) as ProtoMessage;
     } catch (e) {
-      throw new ProtoCodecError(`cannot decode ${typeName}: ${e instanceof Error ? e.message : String(e)}`);
+      throw new ProtoCodecError(`cannot decode ${typeName}: ${errorMessage(e)}`);
     }
   }
 

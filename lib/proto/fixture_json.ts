@@ -22,6 +22,7 @@
 import protobuf from "protobufjs";
 import { bundledCodec, closestName, type ProtoCodec, type ProtoMessage, type ProtoValue } from "./codec.ts";
 import { formatRfc3339, parseRfc3339, TimestampFormatError } from "./timestamp.ts";
+import { errorMessage } from "../error_message.ts";
 
 /** A JSON value as produced by `JSON.parse`. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -80,7 +81,7 @@ export function parseFixture(text: string, file: string, options: FixtureOptions
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new FixtureError(`${file}: invalid JSON: ${e instanceof Error ? e.message : String(e)}`);
+    throw new FixtureError(`${file}: invalid JSON: ${errorMessage(e)}`);
   }
   if (!isObject(json)) throw new FixtureError(`${file}: expected a JSON object with "type" and "data"`);
   for (const key of Object.keys(json)) {

@@ -10,6 +10,7 @@
  */
 import protobuf from "protobufjs";
 import { join } from "node:path";
+import { errorMessage } from "../error_message.ts";
 
 /** Reads a `.proto` file by its import path (e.g. `google/protobuf/timestamp.proto`); `null` when absent. */
 export interface ProtoSource {
@@ -123,7 +124,7 @@ export function loadProtoRoot(
       parser.filename = path;
       parsed = protobuf.parse(text, root, { keepCase: true, alternateCommentMode: true });
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
+      const message = errorMessage(e);
       throw new ProtoLoadError(message.includes(`(${path}, line`) ? message : `${path}: ${message}`);
     } finally {
       parser.filename = null;
@@ -137,7 +138,7 @@ export function loadProtoRoot(
   } catch (e) {
     throw new ProtoLoadError(
       unresolvedField(root) ??
-        `resolving ${entries.join(", ")}: ${e instanceof Error ? e.message : String(e)}`,
+        `resolving ${entries.join(", ")}: ${errorMessage(e)}`,
     );
   }
   return { root, files: loaded };

@@ -26,6 +26,7 @@ import type { EventLineAdapterConfig } from "./event_line_contract.ts";
 import { DROP, encodeOutcome, FORWARD } from "./outcome.ts";
 import { readPluginResponse } from "./response.ts";
 import bundledDescriptor from "../dist/schema_descriptor.json" with { type: "text" };
+import { errorMessage } from "../error_message.ts";
 
 /** `plugin.HandleEventRequest.Event`: the converter writes each request around its event in one pass. */
 const REQUEST_EVENT_FIELD = 1;
@@ -45,7 +46,7 @@ export const handleEventLine: WorkerAdapter = ({ config, call }: AdapterContext)
       if (error instanceof TeleportJsonError) {
         return encodeOutcome({ kind: "malformed", message: error.message });
       }
-      return encodeOutcome({ kind: "error", message: `converting the event failed: ${messageOf(error)}` });
+      return encodeOutcome({ kind: "error", message: `converting the event failed: ${errorMessage(error)}` });
     }
     const response = call("handleEvent", event.wrapped!) as Uint8Array;
     return encodeOutcome(outcomeOf(event, response, json));
@@ -67,10 +68,6 @@ function outcomeOf(event: ParsedEvent, responseBytes: Uint8Array, json: Teleport
     const line = json.renderEvent(event, response.eventBytes);
     return line === event.line ? FORWARD : { kind: "modified", line };
   } catch (error) {
-    return { kind: "error", message: `unusable plugin response: ${messageOf(error)}` };
+    return { kind: "error", message: `unusable plugin response: ${errorMessage(error)}` };
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -10,6 +10,7 @@ import { setImmediate } from "node:timers";
 import type { CallResult } from "../pool/batch.ts";
 import type { LineProcessor, ProcessedRecord } from "../pipeline/types.ts";
 import { decodeOutcome } from "./outcome.ts";
+import { errorMessage } from "../error_message.ts";
 
 /**
  * What the processor needs of the plugin pool: an `ExecutionContextPool` whose traits include `EventLines`
@@ -67,7 +68,7 @@ export function createPluginProcessor(options: PluginProcessorOptions): LineProc
       const result = results[k];
       outcomes[start + k] = result.ok
         ? decodeOutcome(result.value)
-        : { kind: "error", message: `plugin failed: ${messageOf(result.error)}` };
+        : { kind: "error", message: `plugin failed: ${errorMessage(result.error)}` };
     }
   };
 
@@ -94,8 +95,4 @@ const DEFAULT_SLICE_SIZE = 1000;
 // setImmediate, not setTimeout(0): timers are clamped once nested, which left the main thread idle for ~2 ms a slice.
 function nextTask(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

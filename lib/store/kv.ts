@@ -12,6 +12,7 @@
 import type { TokenStore } from "./types.ts";
 import { checkScope, checkTtl } from "./validate.ts";
 import { logger } from "../log.ts";
+import { errorMessage } from "../error_message.ts";
 
 /** Options for {@linkcode KvTokenStore.open}. */
 export interface KvTokenStoreOptions {
@@ -62,7 +63,7 @@ export class KvTokenStore implements TokenStore {
     try {
       kv = await Deno.openKv(path);
     } catch (error) {
-      throw new Error(`kv token store: cannot open Deno KV file '${path}': ${messageOf(error)}`);
+      throw new Error(`kv token store: cannot open Deno KV file '${path}': ${errorMessage(error)}`);
     }
     return new KvTokenStore(kv, path, options);
   }
@@ -119,7 +120,7 @@ export class KvTokenStore implements TokenStore {
         return await operation();
       } catch (error) {
         if (!isLockedError(error) || attempt >= this.#lockRetries) {
-          throw new Error(`kv token store '${this.#path}': ${method} failed: ${messageOf(error)}`);
+          throw new Error(`kv token store '${this.#path}': ${method} failed: ${errorMessage(error)}`);
         }
         log.debug("{path} is locked, retry {attempt}", { path: this.#path, attempt: attempt + 1 });
         await sleep(Math.min(1 + attempt * attempt, 50) * (0.5 + Math.random()));
@@ -130,10 +131,6 @@ export class KvTokenStore implements TokenStore {
 
 function isLockedError(error: unknown): boolean {
   return error instanceof Error && /database is locked|database is busy/i.test(error.message);
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function sleep(ms: number): Promise<void> {

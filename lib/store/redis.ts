@@ -11,6 +11,7 @@
 import { Redis } from "ioredis";
 import type { TokenStore } from "./types.ts";
 import { checkScope, checkTtl } from "./validate.ts";
+import { errorMessage } from "../error_message.ts";
 
 /** Where and how to connect; {@linkcode parseTokenStoreSpec} builds this from `redis://HOST:PORT/DB`. */
 export interface RedisTokenStoreOptions {
@@ -115,7 +116,7 @@ export class RedisTokenStore implements TokenStore {
     } catch (error) {
       redis.disconnect();
       throw new Error(
-        `redis token store: cannot connect to ${label}: ${messageOf(connection.lastError ?? error)}`,
+        `redis token store: cannot connect to ${label}: ${errorMessage(connection.lastError ?? error)}`,
       );
     }
   }
@@ -130,7 +131,7 @@ export class RedisTokenStore implements TokenStore {
     try {
       return await this.#redis.evalsha(this.#scriptSha, 1, key, ttlMs, member) as number;
     } catch (error) {
-      if (!messageOf(error).startsWith("NOSCRIPT")) throw this.#failure("takeToken", error);
+      if (!errorMessage(error).startsWith("NOSCRIPT")) throw this.#failure("takeToken", error);
     }
     // The server lost its script cache (restart or SCRIPT FLUSH): load the script again, once.
     try {
@@ -163,16 +164,12 @@ export class RedisTokenStore implements TokenStore {
 
   #failure(method: string, error: unknown): Error {
     const cause = this.#connection.lastError;
-    const detail = cause === undefined ? "" : ` (connection: ${messageOf(cause)})`;
-    return new Error(`redis token store ${this.#label}: ${method} failed: ${messageOf(error)}${detail}`);
+    const detail = cause === undefined ? "" : ` (connection: ${errorMessage(cause)})`;
+    return new Error(`redis token store ${this.#label}: ${method} failed: ${errorMessage(error)}${detail}`);
   }
 }
 
 /** The socket's latest error, cleared once connected again: it says why commands fail. */
 interface ConnectionState {
   lastError?: unknown;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

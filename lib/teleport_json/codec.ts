@@ -18,6 +18,7 @@ import {
 } from "./json.ts";
 import { ConversionError, diffNodes, type MessagePlan, PlanCompiler, renderNodes } from "./plan.ts";
 import { WireWriter } from "./wire_writer.ts";
+import { errorMessage } from "../error_message.ts";
 
 /** Thrown for input that cannot be handled at all (not a JSON object) or an unusable plugin result. */
 export class TeleportJsonError extends Error {
@@ -293,7 +294,7 @@ export class TeleportJsonCodec {
       }
     } catch (e) {
       throw new TeleportJsonError(
-        `plugin result is not a valid ${this.#oneOf.name}: ${e instanceof Error ? e.message : String(e)}`,
+        `plugin result is not a valid ${this.#oneOf.name}: ${errorMessage(e)}`,
       );
     }
     if (member === undefined || message === undefined) {

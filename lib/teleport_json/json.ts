@@ -1,3 +1,4 @@
+import { errorMessage } from "../error_message.ts";
 /**
  * JSON values as the converter sees them: what `JSON.parse` returns, plus "raw" numbers that keep integers above
  * 2^53 exactly as they were written (`JSON.rawJSON`, so `JSON.stringify` writes them back digit for digit).
@@ -57,7 +58,7 @@ export function parseJsonObjectLine(line: string, parse: (text: string) => unkno
   try {
     value = parse(line);
   } catch (error) {
-    return `not JSON: ${error instanceof Error ? error.message : String(error)}`;
+    return `not JSON: ${errorMessage(error)}`;
   }
   if (!isJsonObject(value)) {
     const kind = value === null ? "null" : Array.isArray(value) ? "array" : isRawNumber(value) // a bare integer beyond 2^53, kept exact by parseJsonLossless

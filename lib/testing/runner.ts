@@ -34,6 +34,7 @@ import { SourceMapIndex } from "./source_map.ts";
 import { DEFAULT_TEST_TIMEOUT_MS, type PluginTestOptions } from "./options.ts";
 import { TestBuildCache } from "./build_cache.ts";
 import { originalCodeOffset } from "./code_offsets.ts";
+import { errorMessage } from "../error_message.ts";
 
 export { DEFAULT_TEST_TIMEOUT_MS, type PluginTestOptions } from "./options.ts";
 
@@ -197,7 +198,7 @@ function describeFailure(error: unknown, module: TestModule): TestFailure {
   if (error instanceof TimeoutError) {
     return { kind: "timeout", message: `timed out after ${error.timeoutMs} ms (does it loop forever?)` };
   }
-  return { kind: "error", message: error instanceof Error ? error.message : String(error) };
+  return { kind: "error", message: errorMessage(error) };
 }
 
 /** Maps a trap's WebAssembly frames (offsets in the module as the pool rewrote it) to a source position. */
