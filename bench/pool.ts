@@ -11,10 +11,10 @@
  *
  * @module
  */
-import { AssemblyScriptMemoryInterop } from "../lib/interop/assemblyscript.ts";
 import { ExecutionContextPool } from "../lib/pool/mod.ts";
 import { AssemblyScriptEnv, HandleEvent } from "../traits/mod.ts";
 import { compileAssemblyScript } from "../lib/asc/compiler.ts";
+import { EVENT, floorLoop } from "./floor_loop.ts";
 
 const SOURCE = `export function handleEvent(request: ArrayBuffer): ArrayBuffer { return request.slice(0); }`;
 /**
@@ -31,7 +31,6 @@ const BUSY_SOURCE = `export function handleEvent(request: ArrayBuffer): ArrayBuf
   if (out.byteLength > 0) store<u8>(changetype<usize>(out), <u8>sum);
   return out;
 }`;
-const EVENT = new Uint8Array(1024).map((_, i) => i);
 /** Events per round of a batched or in-thread path: ~100 ms, long enough that filling and draining the pool do not count. */
 const EVENTS = 100_000;
 /** Events per round with the busier handler (about 7x the work per event). */
@@ -53,19 +52,45 @@ async function floorPath(
   events = EVENTS,
 ): Promise<Path> {
   const module = await WebAssembly.compile(binary as Uint8Array<ArrayBuffer>);
-  const instance = await WebAssembly.instantiate(module, { env: { abort() {}, trace() {}, seed: () => 1 } });
-  const interop = new AssemblyScriptMemoryInterop(instance.exports);
-  const handle = instance.exports.handleEvent as (ptr: number) => number;
+  return { name, events, run: await floorLoop(module) };
+}
+
+/** Answers of a bare worker (see bare_worker.ts). */
+function answer(worker: Worker): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    worker.onmessage = resolve;
+    worker.onerror = reject;
+  });
+}
+
+/**
+ * The floor loop in `count` bare workers that share the events, while the main thread only waits: the
+ * speed-up two of them reach is the most this machine gives the work itself, with no pool around it.
+ */
+async function bareWorkersPath(
+  binary: Uint8Array,
+  count: number,
+): Promise<Path & { close(): void }> {
+  const module = await WebAssembly.compile(binary as Uint8Array<ArrayBuffer>);
+  const workers = Array.from(
+    { length: count },
+    () => new Worker(new URL("./bare_worker.ts", import.meta.url), { type: "module" }),
+  );
+  await Promise.all(workers.map((worker) => {
+    const ready = answer(worker);
+    worker.postMessage({ module });
+    return ready;
+  }));
   return {
-    name,
-    events,
-    run(count) {
-      for (let i = 0; i < count; i++) {
-        const ptr = interop.pin(interop.newArrayBuffer(EVENT));
-        interop.getArrayBuffer(handle(ptr));
-        interop.unpin(ptr);
-      }
-    },
+    name: `${count} bare worker(s) running the floor loop, no pool`,
+    events: EVENTS,
+    run: (events) =>
+      Promise.all(workers.map((worker) => {
+        const done = answer(worker);
+        worker.postMessage(events / count);
+        return done;
+      })),
+    close: () => workers.forEach((worker) => worker.terminate()),
   };
 }
 
@@ -97,7 +122,7 @@ function singleCallPath(pool: Pool, concurrency: number): Path {
 }
 
 /** Positions of the paths in the order {@linkcode run} measures them. */
-const FLOOR = 0, BATCHED_1 = 2, BATCHED_2 = 4, BUSY_FLOOR = 5, BUSY_1 = 6, BUSY_2 = 7;
+const FLOOR = 0, BARE_1 = 1, BARE_2 = 2, BATCHED_1 = 4, BATCHED_2 = 6, BUSY_FLOOR = 7, BUSY_1 = 8, BUSY_2 = 9;
 
 /** Batches in flight at once, whatever the number of workers: each batch is split over all of them. */
 const BATCHES_IN_FLIGHT = 4;
@@ -169,9 +194,11 @@ export async function run(): Promise<string> {
     await createPool(busy.binary, 1),
     await createPool(busy.binary, 2),
   ];
+  const bare = [await bareWorkersPath(binary, 1), await bareWorkersPath(binary, 2)];
   try {
     const paths = [
       await floorPath(binary),
+      ...bare,
       singleCallPath(pools[0], 1),
       batchPath(pools[0], 1),
       singleCallPath(pools[1], 2),
@@ -222,7 +249,8 @@ export async function run(): Promise<string> {
       `${speedUp(BATCHED_1, BATCHED_2)}x with the trivial handler, ${
         speedUp(BUSY_1, BUSY_2)
       }x with the busier one ` +
-      `(${busyFloorUs.toFixed(1)} us in-thread). ` +
+      `(${busyFloorUs.toFixed(1)} us in-thread); the floor loop in bare workers, the main thread idle: ` +
+      `${speedUp(BARE_1, BARE_2)}x, the most this machine gives the trivial handler's work with no pool. ` +
       `Rows: fastest of ${ROUNDS} interleaved rounds of ${EVENTS} events (${BUSY_EVENTS} with the busier handler, ` +
       `${SINGLE_EVENTS} for single calls), ` +
       `after a warm-up; ${navigator.hardwareConcurrency} cores. Cores this process got (CPU time / wall ` +
@@ -241,5 +269,6 @@ export async function run(): Promise<string> {
     ].join("\n");
   } finally {
     for (const pool of pools) await pool.close();
+    for (const path of bare) path.close();
   }
 }
