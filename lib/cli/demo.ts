@@ -95,18 +95,22 @@ export const demoCommand: Command = {
       for (const [type, count] of rows) console.log(`  ${type.padEnd(width)}  ${String(count).padStart(4)}`);
 
       console.log("\nLocks the plugin asked for (a dry run: written to locks.jsonl, not sent to Teleport):");
-      const requested = (await Deno.readTextFile(locks)).split("\n").filter((line) => line !== "");
-      if (requested.length === 0) console.log("  none");
-      for (const line of requested) {
+      // The example asks again at every failed login beyond the third; requests that name the same lock (made
+      // within the same second) are one lock in Teleport, so they are shown once with how often they came.
+      const requests = new Map<string, number>();
+      for (const line of (await Deno.readTextFile(locks)).split("\n")) {
+        if (line === "") continue;
         const { lock } = JSON.parse(line) as {
           lock: { metadata: { name: string }; spec: { target: unknown; message?: string; expires?: string } };
         };
-        console.log(
-          `  ${lock.metadata.name}: target ${JSON.stringify(lock.spec.target)}, "${
-            lock.spec.message ?? ""
-          }"` +
-            (lock.spec.expires ? `, expires ${lock.spec.expires}` : ""),
-        );
+        const shown =
+          `${lock.metadata.name}: target ${JSON.stringify(lock.spec.target)}, "${lock.spec.message ?? ""}"` +
+          (lock.spec.expires ? `, expires ${lock.spec.expires}` : "");
+        requests.set(shown, (requests.get(shown) ?? 0) + 1);
+      }
+      if (requests.size === 0) console.log("  none");
+      for (const [shown, times] of requests) {
+        console.log(`  ${shown}${times > 1 ? ` (asked ${times} times)` : ""}`);
       }
       console.log(`\nCounters: ${formatStatus(summary.counters)}`);
       return 0;
