@@ -7236,10 +7236,11 @@ var ValueWriter = class {
    * 8-byte-aligned place in shared memory run several times faster than to an unaligned one.
    */
   #payload(length) {
-    const lengthAt = this.#reserve(4);
+    const lengthAt = this.offset;
+    const at = lengthAt + 4 + alignPadding(lengthAt + 4);
+    this.#reserve(at + length - lengthAt);
     this.#view.setUint32(lengthAt, length, true);
-    this.#reserve(alignPadding(this.offset));
-    return this.#reserve(length);
+    return at;
   }
   /** Writes raw bytes preceded by their length. */
   bytes(value) {
