@@ -4,8 +4,10 @@
  * A run (1) loads and validates every fixture, (2) compiles every `assembly/**\/*.test.ts` as its own
  * debug module (asserts kept, source map) or takes a prebuilt `.wasm`, then (3) calls every exported
  * function whose name starts with `test`, each in a fresh plugin instance of the worker pool with the
- * production traits, except that the Teleport API is a recording mock and the token store is opened anew
- * for each test. Fresh instances and state per test keep tests independent of each other and of their order.
+ * production traits, except that the Teleport API is a recording mock and each test has a token store of
+ * its own: a new memory store, or a namespace of the persistent store that is emptied when the test ends
+ * (see `test_store.ts`). Fresh instances and state per test keep tests independent of each other, of their
+ * order and of earlier runs.
  *
  * @example
  * ```ts ignore
@@ -23,7 +25,8 @@ import { makeInterruptible } from "../interop/wasm_interrupt.ts";
 import { ExecutionContextPool } from "../pool/pool.ts";
 import { PluginAbortError, PluginTrapError, TimeoutError } from "../pool/errors.ts";
 import { AssemblyScriptEnv, PluginExports, Store, TeleportApi, Testing } from "../../traits/mod.ts";
-import { openTokenStore, parseTokenStoreSpec, type TokenStoreSpec } from "../store/open.ts";
+import { parseTokenStoreSpec, type TokenStoreSpec } from "../store/open.ts";
+import { openTestTokenStore } from "./test_store.ts";
 import { RecordingTeleportClient } from "../api/record.ts";
 import { lockToJSON } from "../api/lock.ts";
 import { ROOT_CATEGORY } from "../log.ts";
@@ -151,7 +154,7 @@ async function runTest(
 ): Promise<TestResult> {
   const traces: string[] = [];
   const api = new RecordingTeleportClient();
-  const store = await openTokenStore(storeSpec);
+  const store = await openTestTokenStore(storeSpec);
   let pool: ExecutionContextPool<Record<string, { params: readonly []; result: "void" }>> | undefined;
   const started = performance.now();
   let failure: TestFailure | undefined;
@@ -173,8 +176,12 @@ async function runTest(
     failure = describeFailure(error, module);
   } finally {
     await pool?.close();
-    await store.close();
     await api.close();
+    try {
+      await store.close();
+    } catch (error) {
+      failure ??= { kind: "error", message: `the token store failed after the test: ${errorMessage(error)}` };
+    }
   }
   const locks = api.requests.map((request) => lockToJSON(request.lock));
   return { file: module.file, name, millis: performance.now() - started, traces, locks, failure };

@@ -1,0 +1,99 @@
+/**
+ * Plugin tests as their authors rely on them: every test starts from an empty token store even on a
+ * persistent one (Deno KV, a real redis-server) and leaves nothing behind; failures inside AssemblyScript's
+ * standard library are located in the author's code; `getLatestAPIRequest()` is null when no request was
+ * made. Real asc builds of scaffolded projects.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+import { createPluginProject } from "../lib/scaffold/project.ts";
+import { runPluginTests } from "../lib/testing/runner.ts";
+import type { TestRunSummary } from "../lib/testing/results.ts";
+import { openTokenStore } from "../lib/store/open.ts";
+import { startRedisServer } from "./helpers/redis.ts";
+
+async function withProject(files: Record<string, string>, fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "plugin-review-testing-" });
+  try {
+    await createPluginProject({ dir, example: "passthrough" });
+    await Deno.remove(join(dir, "assembly/event_handler.test.ts"));
+    for (const [path, text] of Object.entries(files)) await Deno.writeTextFile(join(dir, path), text);
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+function failures(summary: TestRunSummary): Record<string, string> {
+  return Object.fromEntries(
+    summary.results.filter((r) => r.failure).map((
+      r,
+    ) => [r.name, `${r.failure?.message} at ${r.failure?.location}`]),
+  );
+}
+
+const TWO_TESTS_COUNTING_ONE_SCOPE = `import { takeToken } from '../vendor/store';
+
+export function testFirst(): void {
+    const count = takeToken("scope-x", 300);
+    assert(count == 1, "got count " + count.toString());
+}
+
+export function testSecond(): void {
+    const count = takeToken("scope-x", 300);
+    assert(count == 1, "got count " + count.toString());
+}
+`;
+
+Deno.test("test --store kv: gives every test, in every run, an empty store and leaves the file as it was", async () => {
+  await withProject({ "assembly/store.test.ts": TWO_TESTS_COUNTING_ONE_SCOPE }, async (dir) => {
+    const path = join(dir, "tokens.kv");
+    // A token the plugin took in production, in the same scope the tests use.
+    const production = await openTokenStore(`kv:${path}`);
+    assert.equal(await production.takeToken("scope-x", 300), 1);
+    await production.close();
+
+    for (const run of [1, 2]) {
+      const summary = await runPluginTests({ projectDir: dir, store: `kv:${path}`, buildCache: run === 2 });
+      assert.deepEqual(failures(summary), {}, `run ${run}`);
+      assert.equal(summary.passed, 2);
+    }
+
+    const kv = await Deno.openKv(path);
+    try {
+      const scopes = new Set<unknown>();
+      for await (const entry of kv.list({ prefix: [] })) scopes.add(entry.key[1]);
+      assert.deepEqual([...scopes], ["scope-x"], "only the production token is left");
+    } finally {
+      kv.close();
+    }
+    const after = await openTokenStore(`kv:${path}`);
+    assert.equal(await after.takeToken("scope-x", 300), 2, "the production count is untouched");
+    await after.close();
+  });
+});
+
+Deno.test("test --store redis:// gives every test an empty namespace and deletes what the tests created", async () => {
+  await using server = await startRedisServer();
+  const raw = new Redis({ host: "127.0.0.1", port: server.port, db: 3 });
+  try {
+    const production = await openTokenStore(server.spec(3));
+    assert.equal(await production.takeToken("scope-x", 300), 1);
+    await production.close();
+    const before = await raw.keys("*");
+
+    await withProject({ "assembly/store.test.ts": TWO_TESTS_COUNTING_ONE_SCOPE }, async (dir) => {
+      for (const run of [1, 2]) {
+        const summary = await runPluginTests({ projectDir: dir, store: server.spec(3), concurrency: 2 });
+        assert.deepEqual(failures(summary), {}, `run ${run}`);
+        assert.equal(summary.passed, 2);
+      }
+    });
+
+    assert.deepEqual(await raw.keys("*"), before, "only the production key is left");
+    assert.equal(await raw.zcard(before[0]), 1, "the production count is untouched");
+  } finally {
+    await raw.quit();
+  }
+});
