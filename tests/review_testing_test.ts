@@ -7,16 +7,21 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Redis } from "ioredis";
+import type { ExampleName } from "../boilerplate/mod.ts";
 import { createPluginProject } from "../lib/scaffold/project.ts";
 import { runPluginTests } from "../lib/testing/runner.ts";
 import type { TestRunSummary } from "../lib/testing/results.ts";
 import { openTokenStore } from "../lib/store/open.ts";
 import { startRedisServer } from "./helpers/redis.ts";
 
-async function withProject(files: Record<string, string>, fn: (dir: string) => Promise<void>): Promise<void> {
+async function withProject(
+  files: Record<string, string>,
+  fn: (dir: string) => Promise<void>,
+  example: ExampleName = "passthrough",
+): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "plugin-review-testing-" });
   try {
-    await createPluginProject({ dir, example: "passthrough" });
+    await createPluginProject({ dir, example });
     await Deno.remove(join(dir, "assembly/event_handler.test.ts"));
     for (const [path, text] of Object.entries(files)) await Deno.writeTextFile(join(dir, path), text);
     await fn(dir);
@@ -96,4 +101,40 @@ Deno.test("test --store redis:// gives every test an empty namespace and deletes
   } finally {
     await raw.quit();
   }
+});
+
+const API_REQUEST_TESTS =
+  `import { getFixtureAsHandleEventRequest, getLatestAPIRequest } from '../vendor/test';
+import { types } from '../vendor/teleport';
+import { handleEvent } from './index';
+
+export function testNoRequestIsNull(): void {
+    assert(getLatestAPIRequest() == null, "expected no API request");
+}
+
+export function testTutorialAssertFailsWithoutALock(): void {
+    handleEvent(getFixtureAsHandleEventRequest(4));
+    const apiRequest = getLatestAPIRequest()
+    assert(apiRequest != null, "API request is missing")
+    types.LockV2.decode(apiRequest)
+}
+
+export function testTutorialAssertPassesAfterALock(): void {
+    const request = getFixtureAsHandleEventRequest(4)
+    for (let i = 0; i < 4; i++) handleEvent(request)
+    const apiRequest = getLatestAPIRequest()
+    assert(apiRequest != null, "API request is missing")
+    const lock = types.LockV2.decode(apiRequest)
+    assert(lock.Spec.Target.Login == "foo", "wrong lock target " + lock.Spec.Target.Login)
+}
+`;
+
+Deno.test("getLatestAPIRequest() is null before any request, so the tutorial's assert reports a missing lock", async () => {
+  await withProject({ "assembly/api.test.ts": API_REQUEST_TESTS }, async (dir) => {
+    const summary = await runPluginTests({ projectDir: dir });
+    assert.deepEqual(failures(summary), {
+      testTutorialAssertFailsWithoutALock: "API request is missing at assembly/api.test.ts:12:5",
+    });
+    assert.equal(summary.passed, 2);
+  }, "count");
 });

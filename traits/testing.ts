@@ -38,10 +38,13 @@ export function wrapAsHandleEventRequest(oneOf: Uint8Array): Uint8Array {
  * @external("test", "getFixture") export declare function getFixture(n: i32): ArrayBuffer;
  * @external("test", "getFixtureAsHandleEventRequest")
  * export declare function getFixtureAsHandleEventRequest(n: i32): ArrayBuffer;
+ * @external("test", "hasLatestAPIRequest") export declare function hasLatestAPIRequest(): bool;
  * @external("test", "getLatestAPIRequest") export declare function getLatestAPIRequest(): ArrayBuffer;
  * ```
- * A missing fixture fails the call with an error naming it; `getLatestAPIRequest` returns an empty
- * ArrayBuffer when nothing was recorded.
+ * A missing fixture fails the call with an error naming it. A host function cannot hand the plugin a null
+ * reference, so `getLatestAPIRequest` returns an empty ArrayBuffer when nothing was recorded and
+ * `hasLatestAPIRequest` tells the two apart: the project's `vendor/test.ts` combines them into
+ * `getLatestAPIRequest(): ArrayBuffer | null`.
  */
 export class Testing implements Trait<Record<never, never>> {
   readonly name = "Testing";
@@ -67,6 +70,13 @@ export class Testing implements Trait<Record<never, never>> {
         params: ["i32"],
         result: "bytes",
         run: (n) => wrapAsHandleEventRequest(fixture(n)),
+      }),
+      hostFunction({
+        namespace: "test",
+        name: "hasLatestAPIRequest",
+        params: [],
+        result: "bool",
+        run: () => options.latestApiRequest() !== undefined,
       }),
       hostFunction({
         namespace: "test",
