@@ -225,3 +225,63 @@ Deno.test("gen explains missing options and unknown types in one line", async ()
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("gen refuses to overwrite a file it did not write, and then writes nothing at all", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "codegen_cli_" });
+  try {
+    await Deno.writeTextFile(join(dir, "thing.proto"), 'syntax = "proto3"; package acme; message Thing {}');
+    // A plugin's entry point, in the folder a user mistook for the output folder.
+    const out = join(dir, "assembly");
+    await Deno.mkdir(out);
+    const entry = "export function handleEvent(buf: ArrayBuffer): ArrayBuffer { return buf; }\n";
+    await Deno.writeTextFile(join(out, "index.ts"), entry);
+
+    const result = await gen("-I", dir, "-o", out, "thing.proto");
+    assert.equal(result.code, 1);
+    assert.equal(
+      result.stderr.split("\n")[0],
+      `error: --out '${out}': refusing to overwrite ${join(out, "index.ts")}, which gen did not write ` +
+        "(no '// Code generated ... DO NOT EDIT.' line at its top); nothing was written",
+    );
+    assert.equal(await Deno.readTextFile(join(out, "index.ts")), entry);
+    // acme.ts and protobuf-runtime.ts come before index.ts, yet neither was written.
+    assert.deepEqual([...Deno.readDirSync(out)].map((e) => e.name), ["index.ts"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("gen regenerates over its own output, but not so that index.ts stops exporting a namespace", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "codegen_cli_" });
+  try {
+    await Deno.writeTextFile(
+      join(dir, "a.proto"),
+      'syntax = "proto3"; package a; message A { int32 n = 1; }',
+    );
+    await Deno.writeTextFile(join(dir, "b.proto"), 'syntax = "proto3"; package b; message B {}');
+    const out = join(dir, "out");
+    assert.equal((await gen("-I", dir, "-o", out, "a.proto", "b.proto")).code, 0);
+
+    // The schema changed: regenerating replaces every file, the runtime included.
+    await Deno.writeTextFile(
+      join(dir, "a.proto"),
+      'syntax = "proto3"; package a; message A { int64 n = 1; }',
+    );
+    const again = await gen("-I", dir, "-o", out, "a.proto", "b.proto");
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(await Deno.readTextFile(join(out, "a.ts")), /n: i64 = 0;/);
+
+    // Like generating one package into a project's vendor/teleport: the other namespaces would vanish.
+    const before = await Deno.readTextFile(join(out, "index.ts"));
+    const partial = await gen("-I", dir, "-o", out, "a.proto");
+    assert.equal(partial.code, 1);
+    assert.equal(
+      partial.stderr.split("\n")[0],
+      `error: --out '${out}': ${join(out, "index.ts")} also exports b, which these .proto files do not ` +
+        "define; nothing was written",
+    );
+    assert.equal(await Deno.readTextFile(join(out, "index.ts")), before);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -14,7 +14,7 @@ import {
   type ProtoSource,
 } from "../proto/loader.ts";
 import { BUNDLED_PROTO_FILES } from "../proto/schema.ts";
-import { generateAssemblyScript } from "../codegen/generate.ts";
+import { generateAssemblyScript, indexedModules, isGeneratedSource } from "../codegen/generate.ts";
 import anyProto from "../../proto/google/protobuf/any.proto" with { type: "text" };
 import fieldMaskProto from "../../proto/google/protobuf/field_mask.proto" with { type: "text" };
 
@@ -31,6 +31,8 @@ export const genCommand: Command = {
     "bundled copies (as protoc ships the well-known types); unknown options are ignored.",
     "OUTDIR/index.ts exports one namespace per top-level package:",
     "  import { events, google } from './vendor/teleport'",
+    "Files already in OUTDIR are replaced only if gen wrote them (their first lines hold",
+    "'// Code generated ... DO NOT EDIT.'); otherwise gen stops before writing anything.",
   ].join("\n"),
   options: {
     "proto-path": {
@@ -69,6 +71,8 @@ async function run(args: CommandArgs): Promise<number> {
     chainSources(directorySource(protoPaths), standardImports()),
   );
   const generated = generateAssemblyScript(root);
+  // Every target is checked before the first is written, so a refusal leaves the folder as it was.
+  await checkTargets(out, generated);
   for (const [path, source] of generated) {
     const target = join(out, path);
     await Deno.mkdir(dirname(target), { recursive: true });
@@ -108,6 +112,48 @@ function standardImports(): ProtoSource {
 }
 
 /**
+ * Refuses to replace a file that `gen` did not write: generated files start with a `// Code generated ...
+ * DO NOT EDIT.` line, anything else (a plugin's `assembly/index.ts`, a hand-written module) is the user's.
+ * Also refuses to replace a generated `index.ts` by one that drops namespaces it exported (generating one
+ * package into a project's `vendor/teleport` would otherwise cut off the Teleport classes).
+ */
+async function checkTargets(out: string, generated: ReadonlyMap<string, string>): Promise<void> {
+  const refused: string[] = [];
+  let dropped: { index: string; modules: string[] } | undefined;
+  for (const [path, source] of generated) {
+    const target = join(out, path);
+    const info = await statOrNull(target);
+    if (!info) continue;
+    const existing = info.isFile ? await Deno.readTextFile(target) : undefined;
+    if (existing === undefined || !isGeneratedSource(existing)) {
+      refused.push(target);
+    } else if (path === "index.ts") {
+      const kept = new Set(indexedModules(source));
+      const modules = indexedModules(existing).filter((module) => !kept.has(module));
+      if (modules.length > 0) dropped = { index: target, modules };
+    }
+  }
+  if (refused.length > 0) {
+    const more = refused.length > 1
+      ? ` (and ${refused.length - 1} more: ${refused.slice(1).join(", ")})`
+      : "";
+    throw new UsageError(
+      `--out '${out}': refusing to overwrite ${refused[0]}${more}, which gen did not write ` +
+        "(no '// Code generated ... DO NOT EDIT.' line at its top); nothing was written",
+      "choose another --out folder, or move the file away if gen may replace it",
+    );
+  }
+  if (dropped) {
+    const modules = dropped.modules.join(", ");
+    throw new UsageError(
+      `--out '${out}': ${dropped.index} also exports ${modules}, which these .proto files do not define; ` +
+        "nothing was written",
+      "generate into another folder, or pass the .proto files of those packages too",
+    );
+  }
+}
+
+/**
  * Accepts a file either as an import path (`events/events.proto`) or as a path on disk inside one of the
  * proto paths (`proto/events/events.proto`), and returns its import path.
  */
@@ -119,6 +165,16 @@ function importPathOf(file: string, protoPaths: readonly string[]): string {
     }
   }
   return file.replaceAll("\\", "/");
+}
+
+/** `Deno.stat(path)`, or null when nothing is there. */
+async function statOrNull(path: string): Promise<Deno.FileInfo | null> {
+  try {
+    return await Deno.stat(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw e;
+  }
 }
 
 function fileExists(path: string): boolean {
