@@ -285,3 +285,28 @@ Deno.test("gen regenerates over its own output, but not so that index.ts stops e
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("gen names --out when it is a file or lies inside one", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "codegen_cli_" });
+  try {
+    await Deno.mkdir(join(dir, "protos"));
+    await Deno.writeTextFile(
+      join(dir, "protos", "one.proto"),
+      'syntax = "proto3"; package one; message One {}',
+    );
+    await Deno.writeTextFile(join(dir, "afile"), "notes\n");
+
+    const toFile = await gen("-I", join(dir, "protos"), "-o", join(dir, "afile"), "one.proto");
+    assert.equal(toFile.code, 1);
+    assert.equal(toFile.stderr.split("\n")[0], `error: --out '${join(dir, "afile")}' is not a folder`);
+    const underFile = await gen("-I", join(dir, "protos"), "-o", join(dir, "afile", "gen"), "one.proto");
+    assert.equal(underFile.code, 1);
+    assert.equal(
+      underFile.stderr.split("\n")[0],
+      `error: --out '${join(dir, "afile", "gen")}' is not a folder ('${join(dir, "afile")}' is a file)`,
+    );
+    assert.equal(await Deno.readTextFile(join(dir, "afile")), "notes\n");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

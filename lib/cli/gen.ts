@@ -63,6 +63,7 @@ async function run(args: CommandArgs): Promise<number> {
     const info = await Deno.stat(dir).catch(() => null);
     if (!info?.isDirectory) throw new UsageError(`--proto-path '${dir}' is not a folder`);
   }
+  await checkOutFolder(out);
   const entries = args.positionals.map((file) => importPathOf(file, protoPaths));
 
   const started = performance.now();
@@ -109,6 +110,22 @@ function standardImports(): ProtoSource {
     { ...Object.fromEntries(files), ...GENERATOR_ONLY_WELL_KNOWN_FILES },
     "bundled google/protobuf and gogoproto files",
   );
+}
+
+/** Refuses an `--out` that is, or lies inside, something other than a folder. */
+async function checkOutFolder(out: string): Promise<void> {
+  for (let path = out;; path = dirname(path)) {
+    const info = await statOrNull(path);
+    if (info?.isDirectory) return;
+    if (info) {
+      const what = path === out ? "" : ` ('${path}' is a file)`;
+      throw new UsageError(
+        `--out '${out}' is not a folder${what}`,
+        "pass a folder to write the generated files to",
+      );
+    }
+    if (dirname(path) === path) return;
+  }
 }
 
 /**
@@ -167,12 +184,12 @@ function importPathOf(file: string, protoPaths: readonly string[]): string {
   return file.replaceAll("\\", "/");
 }
 
-/** `Deno.stat(path)`, or null when nothing is there. */
+/** `Deno.stat(path)`, or null when nothing is there (also when a parent is a file). */
 async function statOrNull(path: string): Promise<Deno.FileInfo | null> {
   try {
     return await Deno.stat(path);
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
+    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return null;
     throw e;
   }
 }
