@@ -310,3 +310,30 @@ Deno.test("gen names --out when it is a file or lies inside one", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("gen names a .proto file that lies outside every --proto-path", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "codegen_cli_" });
+  try {
+    await Deno.mkdir(join(dir, "protos"));
+    await Deno.mkdir(join(dir, "other"));
+    await Deno.writeTextFile(
+      join(dir, "other", "two.proto"),
+      'syntax = "proto3"; package two; message Two {}',
+    );
+    const outside = await gen(
+      "-I",
+      join(dir, "protos"),
+      "-o",
+      join(dir, "out"),
+      join(dir, "other", "two.proto"),
+    );
+    assert.equal(outside.code, 1);
+    assert.equal(
+      outside.stderr,
+      `error: ${join(dir, "other", "two.proto")} is not under any --proto-path ('${join(dir, "protos")}')\n` +
+        `hint: add the folder its imports are relative to with --proto-path, e.g. -I ${join(dir, "other")}\n`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { dirname, join, relative } from "node:path";
+import { dirname, isAbsolute, join, relative } from "node:path";
 import { type Command, type CommandArgs, stringListOption, stringOption, UsageError } from "./command.ts";
 import {
   chainSources,
@@ -172,14 +172,22 @@ async function checkTargets(out: string, generated: ReadonlyMap<string, string>)
 
 /**
  * Accepts a file either as an import path (`events/events.proto`) or as a path on disk inside one of the
- * proto paths (`proto/events/events.proto`), and returns its import path.
+ * proto paths (`proto/events/events.proto`), and returns its import path. A file that exists on disk outside
+ * every proto path is refused: its imports could not be resolved the way protoc resolves them.
  */
 function importPathOf(file: string, protoPaths: readonly string[]): string {
   for (const dir of protoPaths) {
     const inside = relative(dir, file);
-    if (!inside.startsWith("..") && !inside.startsWith("/") && fileExists(join(dir, inside))) {
+    if (!inside.startsWith("..") && !isAbsolute(inside) && fileExists(join(dir, inside))) {
       return inside.replaceAll("\\", "/");
     }
+  }
+  const asImport = !isAbsolute(file) && protoPaths.some((dir) => fileExists(join(dir, file)));
+  if (!asImport && fileExists(file)) {
+    throw new UsageError(
+      `${file} is not under any --proto-path (${protoPaths.map((dir) => `'${dir}'`).join(", ")})`,
+      `add the folder its imports are relative to with --proto-path, e.g. -I ${dirname(file)}`,
+    );
   }
   return file.replaceAll("\\", "/");
 }
