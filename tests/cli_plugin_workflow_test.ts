@@ -123,13 +123,13 @@ Deno.test("test with a bad fixture exits 1 with one line naming file and field, 
   });
 });
 
-Deno.test("build --target debug writes build/debug.wasm and prints its size and time", async () => {
+Deno.test("build --target debug writes build/debug.wasm and prints its path from the cwd, size and time", async () => {
   await withTempDir(async (parent) => {
     const dir = join(parent, "p");
     assert.equal((await cli(["new", dir])).code, 0);
-    const run = await cli(["build", "--target", "debug", "-d", dir]);
+    const run = await cli(["build", "--target", "debug", "-d", "p"], parent);
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /^build\/debug\.wasm {2}[\d.]+ KiB {2}[\d.]+ s$/m);
+    assert.match(run.stdout, /^p\/build\/debug\.wasm {2}[\d.]+ KiB {2}[\d.]+ s$/m);
     const wasm = await Deno.readFile(join(dir, "build", "debug.wasm"));
     assert.ok(WebAssembly.validate(wasm));
     const bad = await cli(["build", "--target", "fast", "-d", dir]);
@@ -150,6 +150,48 @@ Deno.test("new refuses a non-empty folder with one line and a hint", async () =>
       unknownExample.stderr,
       /^error: unknown example 'lock'\nhint: choose one of passthrough, skip, modify, count\n$/,
     );
+  });
+});
+
+Deno.test("new refuses an empty DIR instead of writing the project into the current folder", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.writeTextFile(join(dir, "notes.txt"), "mine");
+    const run = await cli(["new", ""], dir);
+    assert.equal(run.code, 1);
+    assert.equal(
+      run.stderr,
+      "error: the project folder name is empty\nhint: usage: teleport-plugin-framework new DIR [--example NAME]\n",
+    );
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["notes.txt"]);
+  });
+});
+
+Deno.test("new that fails part way removes what it wrote and keeps the folders it did not create", async () => {
+  await withTempDir(async (dir) => {
+    // Writing vendor/ is denied, so the run fails after assembly/ is written.
+    const failing = (project: string) =>
+      deno([
+        "run",
+        "-A",
+        `--deny-write=${join(project, "vendor")}`,
+        "--no-prompt",
+        "--config",
+        CONFIG,
+        CLI,
+        "new",
+        project,
+      ]);
+    const fresh = join(dir, "parent", "fresh");
+    const run = await failing(fresh);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, new RegExp(`^error: writing '${join(fresh, "vendor")}' needs --allow-write=`));
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), []);
+
+    const empty = join(dir, "empty");
+    await Deno.mkdir(empty);
+    assert.equal((await failing(empty)).code, 1);
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["empty"]);
+    assert.deepEqual([...Deno.readDirSync(empty)].map((e) => e.name), []);
   });
 });
 

@@ -156,3 +156,20 @@ Deno.test("new refuses a folder that is not empty and leaves it untouched", asyn
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("new refuses an empty dir name and a path that is a file, writing nothing", async () => {
+  await assert.rejects(createPluginProject({ dir: "" }), TypeError);
+  const dir = await Deno.makeTempDir({ prefix: "plugin-existing-" });
+  try {
+    const file = join(dir, "notes.txt");
+    await Deno.writeTextFile(file, "mine");
+    await assert.rejects(
+      createPluginProject({ dir: file }),
+      ProjectExistsError,
+      `${file} already exists and is not a folder`,
+    );
+    assert.equal(await Deno.readTextFile(file), "mine");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -43,6 +43,12 @@ export const newCommand: Command = {
     if (dir === undefined) {
       throw new UsageError("new needs the project folder", `usage: ${args.program} new DIR [--example NAME]`);
     }
+    if (dir === "") {
+      throw new UsageError(
+        "the project folder name is empty",
+        `usage: ${args.program} new DIR [--example NAME]`,
+      );
+    }
     if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
     const example = stringOption(args, "example") ?? "passthrough";
     if (!EXAMPLE_NAMES.includes(example as ExampleName)) {

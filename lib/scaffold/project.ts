@@ -43,13 +43,13 @@ export interface CreatedPluginProject {
   files: string[];
 }
 
-/** The project folder exists and is not empty: nothing was written. */
+/** The project folder exists and is not empty (or is not a folder): nothing was written. */
 export class ProjectExistsError extends Error {
   /** The folder concerned. */
   readonly dir: string;
-  /** Builds the error for the folder `dir`. */
-  constructor(dir: string) {
-    super(`${dir} already exists and is not empty`);
+  /** Builds the error for the folder `dir`; `problem` says what is in the way. */
+  constructor(dir: string, problem = "is not empty") {
+    super(`${dir} already exists and ${problem}`);
     this.name = "ProjectExistsError";
     this.dir = dir;
   }
@@ -81,26 +81,76 @@ export function pluginProjectFiles(
 
 /**
  * Writes a new plugin project into `options.dir`. Refuses (with {@linkcode ProjectExistsError}) when the
- * folder exists and holds anything, so it never overwrites work.
+ * folder exists and holds anything, so it never overwrites work; if writing fails part way (a full disk, a
+ * denied permission), it removes the files and folders it created before rethrowing, so no half-written
+ * project is left behind.
  */
 export async function createPluginProject(
   options: CreatePluginProjectOptions,
 ): Promise<CreatedPluginProject> {
+  // "" would be the current folder to some calls and no folder at all to others (readDir says NotFound).
+  if (options.dir === "") throw new TypeError("createPluginProject: dir is empty; name the project folder");
   await ensureEmptyDir(options.dir);
   const files = pluginProjectFiles(options);
-  for (const [path, text] of Object.entries(files)) {
-    const target = join(options.dir, path);
-    await Deno.mkdir(dirname(target), { recursive: true });
-    await Deno.writeTextFile(target, text, { createNew: true });
+  const created: string[] = [];
+  try {
+    await makeDirectory(options.dir, created);
+    for (const [path, text] of Object.entries(files)) {
+      const target = join(options.dir, path);
+      await makeDirectory(dirname(target), created);
+      await writeNewFile(target, text, created);
+    }
+  } catch (e) {
+    await removeCreated(created);
+    throw e;
   }
   return { dir: options.dir, files: Object.keys(files).sort() };
 }
 
 async function ensureEmptyDir(dir: string): Promise<void> {
+  let info: Deno.FileInfo;
   try {
-    for await (const _ of Deno.readDir(dir)) throw new ProjectExistsError(dir);
+    info = await Deno.stat(dir);
   } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
+    if (e instanceof Deno.errors.NotFound) return;
+    throw e;
+  }
+  if (!info.isDirectory) throw new ProjectExistsError(dir, "is not a folder");
+  for await (const _ of Deno.readDir(dir)) throw new ProjectExistsError(dir);
+}
+
+/** Creates `path` and its missing parents, recording each folder it creates in `created`, parents first. */
+async function makeDirectory(path: string, created: string[]): Promise<void> {
+  try {
+    await Deno.mkdir(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.AlreadyExists) return;
+    if (!(e instanceof Deno.errors.NotFound) || dirname(path) === path) throw e;
+    await makeDirectory(dirname(path), created);
+    await Deno.mkdir(path);
+  }
+  created.push(path);
+}
+
+/** Writes a file that must not exist yet, recording it in `created` (also when writing it fails half way). */
+async function writeNewFile(path: string, text: string, created: string[]): Promise<void> {
+  try {
+    await Deno.writeTextFile(path, text, { createNew: true });
+  } catch (e) {
+    // With createNew an existing file fails before anything is written: it is someone else's, leave it.
+    if (!(e instanceof Deno.errors.AlreadyExists)) created.push(path);
+    throw e;
+  }
+  created.push(path);
+}
+
+/**
+ * Removes what a failed {@linkcode createPluginProject} created, newest first. Folders are removed only
+ * when empty, so nothing this run did not write can go; what cannot be removed is left.
+ */
+async function removeCreated(created: readonly string[]): Promise<void> {
+  for (const path of [...created].reverse()) {
+    await Deno.remove(path).catch(() => {});
   }
 }
 
