@@ -9,13 +9,30 @@
  *
  * @module
  */
+import { fileURLToPath } from "node:url";
 import { commandHelp, parseCommandArgs, UsageError } from "./lib/cli/command.ts";
 import { commands } from "./lib/cli/commands.ts";
 import { VERSION } from "./lib/version.ts";
 import { configureLogging } from "./lib/log.ts";
-import { describePermissionError, permissionHelp } from "./lib/dist/permissions.ts";
+import {
+  type CliLocation,
+  deniedPermission,
+  describeDeniedPermission,
+  permissionHelp,
+  permissionHint,
+} from "./lib/dist/permissions.ts";
 
 const PROGRAM = "teleport-plugin-framework";
+
+/**
+ * This CLI's files, for the `deno run` line of a missing-permission hint; undefined in a compiled binary,
+ * whose permissions are fixed when it is built.
+ */
+const CLI_LOCATION: CliLocation | undefined = import.meta.url.includes("/deno-compile-")
+  ? undefined
+  : import.meta.url.startsWith("file:")
+  ? { cli: fileURLToPath(import.meta.url), config: fileURLToPath(new URL("./deno.json", import.meta.url)) }
+  : { cli: import.meta.url };
 
 function mainHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -33,7 +50,10 @@ function mainHelp(): string {
 
 /** Runs the CLI with `argv` and resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const debug = argv.includes("--debug");
+  // `--debug` may come before the command too: `--debug build` is `build --debug`.
+  const leadingDebug = argv.findIndex((arg) => arg !== "--debug");
+  const debug = argv.slice(0, argv.indexOf("--") === -1 ? undefined : argv.indexOf("--")).includes("--debug");
+  argv = argv.slice(leadingDebug === -1 ? argv.length : leadingDebug);
   if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
     console.log(mainHelp());
     return 0;
@@ -49,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (!command) {
       throw new UsageError(
-        `unknown command '${argv[0]}'`,
+        argv[0].startsWith("-") ? `unknown option ${argv[0]}` : `unknown command '${argv[0]}'`,
         `run '${PROGRAM} --help' for the list of commands`,
       );
     }
@@ -60,12 +80,23 @@ export async function main(argv: string[]): Promise<number> {
       console.log(commandHelp(command, PROGRAM) + (permissions === undefined ? "" : `\n\n${permissions}`));
       return 0;
     }
+    if (args.values.version === true) {
+      console.log(`${PROGRAM} ${VERSION}`);
+      return 0;
+    }
     await configureLogging({ level: debug ? "debug" : "info" });
     return await command.run(args);
   } catch (error) {
-    const permission = describePermissionError(error);
-    console.error(permission === undefined || debug ? formatError(error, debug) : `error: ${permission}`);
-    if (error instanceof UsageError && error.hint) console.error(`hint: ${error.hint}`);
+    const denied = deniedPermission(error);
+    if (denied === undefined || debug) {
+      console.error(formatError(error, debug));
+      if (error instanceof UsageError && error.hint) console.error(`hint: ${error.hint}`);
+    } else {
+      console.error(`error: ${describeDeniedPermission(denied)}`);
+      if (command !== undefined && CLI_LOCATION !== undefined) {
+        console.error(`hint: ${permissionHint(command.name, argv, denied, CLI_LOCATION)}`);
+      }
+    }
     return 1;
   }
 }

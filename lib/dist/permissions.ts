@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { isAbsolute, relative, resolve, sep as SEPARATOR } from "node:path";
 
 /** One permission flag of a command, with the reason the command needs it. */
 export interface PermissionGrant {
@@ -38,6 +39,11 @@ export interface CommandPermissions {
 const ASC_ENV: PermissionGrant = { flag: "--allow-env=CI", reason: "the AssemblyScript compiler reads CI" };
 const READ_PROJECT: PermissionGrant = { flag: "--allow-read=.", reason: "the plugin project" };
 
+const FIXTURES_GENERATE: readonly PermissionGrant[] = [
+  { flag: "--allow-read=.", reason: "the fixtures folder (next id) and deno.json (task names in hints)" },
+  { flag: "--allow-write=fixtures", reason: "writes the new fixture" },
+];
+
 /** Every command's permissions, in the order of `--help`. */
 export const COMMAND_PERMISSIONS: readonly CommandPermissions[] = [
   {
@@ -49,21 +55,20 @@ export const COMMAND_PERMISSIONS: readonly CommandPermissions[] = [
     notes: ["A DIR outside the current folder needs --allow-read=DIR --allow-write=DIR instead."],
   },
   {
+    // The task `cli:fixtures` and the project's `fixtures` task are followed by a sub-command: they need
+    // what `fixtures generate` needs (which covers `fixtures list-templates`).
     command: "fixtures",
-    grants: [],
-    notes: [],
+    grants: FIXTURES_GENERATE,
+    notes: ["Those of 'fixtures generate', the sub-command needing the most."],
   },
   {
     command: "fixtures list-templates",
-    grants: [],
+    grants: [{ flag: "--allow-read=deno.json", reason: "the project's task names, for the listed commands" }],
     notes: [],
   },
   {
     command: "fixtures generate",
-    grants: [
-      { flag: "--allow-read=.", reason: "the fixtures folder (next id) and deno.json (task names in hints)" },
-      { flag: "--allow-write=fixtures", reason: "writes the new fixture" },
-    ],
+    grants: FIXTURES_GENERATE,
     notes: ["-f DIR needs --allow-read=DIR --allow-write=DIR instead."],
   },
   {
@@ -185,10 +190,43 @@ const ACTIONS: Record<string, string> = {
 const DENO_PERMISSION_MESSAGE =
   /Requires (\w+) access(?: to "([^"]*)")?, run again with the (--allow-[\w-]+) flag/;
 
+/** A permission Deno refused, as its error message names it. */
+export interface DeniedPermission {
+  /** The permission kind: `read`, `write`, `net`, `env`, ... */
+  readonly kind: string;
+  /** The path, host or variable refused; undefined when the whole permission was asked for. */
+  readonly target?: string;
+  /** The flag Deno names, e.g. `--allow-read`. */
+  readonly flag: string;
+}
+
 /**
- * Turns an error caused by a missing Deno permission (a `NotCapable` error, or any error whose message or
- * cause chain carries Deno's permission message) into one line naming the flag to add; undefined for other
- * errors.
+ * Finds the permission Deno refused in `error` (a `NotCapable` error, or any error whose message or cause
+ * chain carries Deno's permission message); undefined for other errors.
+ */
+export function deniedPermission(error: unknown): DeniedPermission | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 10; depth++) {
+    const match = DENO_PERMISSION_MESSAGE.exec(current.message);
+    if (match !== null) {
+      const [, kind, target, flag] = match;
+      return { kind, target, flag };
+    }
+    current = current.cause;
+  }
+  return undefined;
+}
+
+/** One line naming what was refused and the flag that allows it. */
+export function describeDeniedPermission({ kind, target, flag }: DeniedPermission): string {
+  const action = ACTIONS[kind] ?? `${kind} access to`;
+  return target === undefined
+    ? `${action.replace(/ (to|variable)$/, "")} needs ${flag}`
+    : `${action} '${target}' needs ${flag}=${target}`;
+}
+
+/**
+ * Turns an error caused by a missing Deno permission into one line naming the flag to add; undefined for
+ * other errors.
  *
  * @example
  * ```ts
@@ -198,16 +236,104 @@ const DENO_PERMISSION_MESSAGE =
  * ```
  */
 export function describePermissionError(error: unknown): string | undefined {
-  for (let current = error, depth = 0; current instanceof Error && depth < 10; depth++) {
-    const match = DENO_PERMISSION_MESSAGE.exec(current.message);
-    if (match !== null) {
-      const [, kind, target, flag] = match;
-      const action = ACTIONS[kind] ?? `${kind} access to`;
-      return target === undefined
-        ? `${action.replace(/ (to|variable)$/, "")} needs ${flag}`
-        : `${action} '${target}' needs ${flag}=${target}`;
-    }
-    current = current.cause;
+  const denied = deniedPermission(error);
+  return denied === undefined ? undefined : describeDeniedPermission(denied);
+}
+
+/** Where the CLI that is running lives, for a `deno run` line that runs it again. */
+export interface CliLocation {
+  /** The `cli.ts` module: a path, or a URL when it is not a local file. */
+  readonly cli: string;
+  /** The framework's `deno.json` (its import map), when it is a local file. */
+  readonly config?: string;
+}
+
+/**
+ * The hint printed under a missing-permission error: a complete `deno run` line repeating `argv` (the
+ * command and its arguments) with the command's usual flags plus the refused one. A `deno task` cannot be
+ * given more flags, so this is the one form the user can always act on. Paths named on the command line
+ * that lie outside the current folder and are already granted are kept, so that following the hints one
+ * after the other converges; a refused path inside such an argument grants the whole argument, for both
+ * reading and writing when the command reads and writes the current folder (`new`, `gen`).
+ *
+ * @example
+ * ```ts
+ * import { permissionHint } from "./permissions.ts";
+ * permissionHint("new", ["new", "/tmp/p"], { kind: "read", target: "/tmp/p", flag: "--allow-read" },
+ *   { cli: "/fw/cli.ts", config: "/fw/deno.json" });
+ * // "add it with deno run (a task's flags are fixed): deno run --no-prompt --allow-read=.,/tmp/p
+ * //  --allow-write=.,/tmp/p --config /fw/deno.json /fw/cli.ts new /tmp/p"
+ * ```
+ */
+export function permissionHint(
+  command: string,
+  argv: readonly string[],
+  denied: DeniedPermission,
+  location: CliLocation,
+): string {
+  const grants = new Map<string, string[] | "all">();
+  const grant = (kind: string, value: string | undefined) => {
+    const current = grants.get(kind) ?? [];
+    if (current === "all") return;
+    if (value === undefined) return grants.set(kind, "all");
+    // A path inside one already granted adds nothing: `--allow-write=.` covers `plugin`.
+    const covered = current.some((granted) =>
+      granted === value || (PATH_KINDS.has(kind) && isWithin(resolve(granted), resolve(value)))
+    );
+    if (!covered) grants.set(kind, [...current, value]);
+  };
+  for (const flag of commandPermissions(command) === undefined ? [] : permissionFlags(command)) {
+    const [, kind, value] = /^--allow-([\w-]+)(?:=(.*))?$/.exec(flag) ?? [];
+    if (kind !== undefined) grant(kind, value);
   }
-  return undefined;
+  const cwd = Deno.cwd();
+  const outside = argv.filter((arg) => !arg.startsWith("-") && isOutside(cwd, arg));
+  for (const path of outside) {
+    for (const kind of ["read", "write"] as const) {
+      if (Deno.permissions.querySync({ name: kind, path }).state === "granted") grant(kind, path);
+    }
+  }
+  const { kind, target } = denied;
+  if ((kind === "read" || kind === "write") && target !== undefined) {
+    const container = outside.find((path) => isWithin(resolve(path), resolve(target)));
+    grant(kind, container ?? target);
+    const readsAndWritesHere = ["read", "write"].every((k) => {
+      const values = grants.get(k);
+      return values === "all" || values?.includes(".");
+    });
+    if (container !== undefined && readsAndWritesHere) {
+      grant("read", container);
+      grant("write", container);
+    }
+  } else {
+    grant(kind, target);
+  }
+  const flags = [...grants].map(([kind, values]) =>
+    values === "all" ? `--allow-${kind}` : `--allow-${kind}=${values.join(",")}`
+  );
+  const run = [
+    "deno run --no-prompt",
+    ...flags,
+    ...(location.config === undefined ? [] : ["--config", shellWord(location.config)]),
+    shellWord(location.cli),
+    ...argv.map(shellWord),
+  ];
+  return `add it with deno run (a task's flags are fixed): ${run.join(" ")}`;
+}
+
+const PATH_KINDS = new Set(["read", "write"]);
+
+function isOutside(cwd: string, path: string): boolean {
+  const rel = relative(cwd, resolve(cwd, path));
+  return rel === ".." || rel.startsWith(`..${SEPARATOR}`) || isAbsolute(rel);
+}
+
+function isWithin(parent: string, path: string): boolean {
+  const rel = relative(parent, path);
+  return rel === "" || !(rel === ".." || rel.startsWith(`..${SEPARATOR}`) || isAbsolute(rel));
+}
+
+/** `word` as one shell word: unchanged when it has no special characters, else single-quoted. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
