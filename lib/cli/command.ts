@@ -46,8 +46,13 @@ export interface Command {
   usage: string;
   /** Longer help text shown by `--help`. */
   description?: string;
-  /** Options (without `--help` and `--debug`, which every command has). */
+  /** Options (without `--help`, `--version` and `--debug`, which every command has). */
   options: Record<string, OptionSpec>;
+  /**
+   * The most positional arguments the command takes; more are a usage error naming the first extra one.
+   * Absent: any number (the command checks them itself).
+   */
+  maxPositionals?: number;
   /** Runs the command; resolves to the exit code. */
   run(args: CommandArgs): Promise<number>;
 }
@@ -65,12 +70,21 @@ export class UsageError extends Error {
 
 const commonOptions: Record<string, OptionSpec> = {
   help: { type: "boolean", short: "h", description: "Show this help." },
+  version: { type: "boolean", short: "V", description: "Show the program's version." },
   debug: { type: "boolean", description: "Verbose logs and stack traces on errors." },
 };
 
-/** Parses `argv` for `command`; unknown options and missing values become {@linkcode UsageError}s. */
+/** A value that reads as a number: `-5` after `--timeout` is the value -5, not an option. */
+const NUMBER_LIKE = /^-?(\d|\.\d)/;
+
+/**
+ * Parses `argv` for `command`. Unknown options, options without their value, values given to flags and
+ * more positional arguments than the command takes become one-line {@linkcode UsageError}s naming the
+ * option or argument, with a hint to the command's `--help`.
+ */
 export function parseCommandArgs(command: Command, argv: string[], program: string): CommandArgs {
   const options = { ...command.options, ...commonOptions };
+  const hint = `see '${program} ${command.name} --help'`;
   const config: Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }> = {};
   for (const [name, spec] of Object.entries(options)) {
     config[name] = {
@@ -79,23 +93,57 @@ export function parseCommandArgs(command: Command, argv: string[], program: stri
       ...(spec.short ? { short: spec.short } : {}),
     };
   }
-  try {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      options: config,
-      allowPositionals: true,
-      strict: true,
-    });
-    for (const [name, spec] of Object.entries(options)) {
-      if (values[name] === undefined && spec.default !== undefined) {
-        (values as Record<string, unknown>)[name] = spec.default;
-      }
+  // Not strict: node's own messages are long and do not name the command, so every check is made here.
+  const { tokens } = parseArgs({
+    args: argv,
+    options: config,
+    allowPositionals: true,
+    strict: false,
+    tokens: true,
+  });
+  const values: CommandArgs["values"] = {};
+  const positionals: string[] = [];
+  for (const token of tokens) {
+    if (token.kind === "positional") {
+      positionals.push(token.value);
+      continue;
     }
-    return { values, positionals, program };
-  } catch (e) {
-    const message = e instanceof Error ? e.message.split("\n")[0] : String(e);
-    throw new UsageError(message, `see '${program} ${command.name} --help'`);
+    if (token.kind !== "option") continue;
+    if (!Object.hasOwn(options, token.name)) {
+      throw new UsageError(`unknown option ${token.rawName} for ${command.name}`, hint);
+    }
+    const spec = options[token.name];
+    const flag = `--${token.name}`;
+    let value: string | boolean;
+    if (spec.type === "boolean") {
+      if (token.value !== undefined) {
+        throw new UsageError(`${flag} takes no value (got '${token.value}')`, hint);
+      }
+      value = true;
+    } else {
+      if (token.value === undefined) throw new UsageError(`${flag} needs a value`, hint);
+      if (!token.inlineValue && token.value.startsWith("-") && !NUMBER_LIKE.test(token.value)) {
+        throw new UsageError(
+          `${flag} needs a value, got the option '${token.value}'`,
+          `write ${flag}=${token.value} if that is the value`,
+        );
+      }
+      value = token.value;
+    }
+    const previous = values[token.name];
+    values[token.name] = spec.multiple ? [...(Array.isArray(previous) ? previous : []), value] : value;
   }
+  const max = command.maxPositionals;
+  if (max !== undefined && positionals.length > max && values.help !== true && values.version !== true) {
+    throw new UsageError(
+      `unexpected argument '${positionals[max]}' for ${command.name}`,
+      `usage: ${program} ${command.name} ${command.usage}`.trimEnd(),
+    );
+  }
+  for (const [name, spec] of Object.entries(options)) {
+    if (values[name] === undefined && spec.default !== undefined) values[name] = spec.default;
+  }
+  return { values, positionals, program };
 }
 
 /** Renders the `--help` text of a command. */
@@ -140,13 +188,32 @@ export function flagOption(args: CommandArgs, name: string): boolean {
   return args.values[name] === true;
 }
 
-/** Reads a positive integer option, failing with a message naming the flag. */
-export function integerOption(args: CommandArgs, name: string, min = 1): number | undefined {
+/** The largest timer delay JavaScript honours (setTimeout clamps larger ones to 1 ms): 2^31 - 1. */
+export const MAX_INTEGER_OPTION = 2 ** 31 - 1;
+
+/**
+ * Reads a whole-number option (digits only) from `min` to `max`, failing with a message naming the flag.
+ *
+ * @example
+ * ```ts
+ * import { integerOption } from "./command.ts";
+ * const args = { values: { timeout: "-5" }, positionals: [], program: "tpf" };
+ * integerOption(args, "timeout"); // throws UsageError: --timeout must be a positive integer (got -5)
+ * ```
+ */
+export function integerOption(
+  args: CommandArgs,
+  name: string,
+  min = 1,
+  max = MAX_INTEGER_OPTION,
+): number | undefined {
   const raw = stringOption(args, name);
   if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) {
-    throw new UsageError(`--${name} must be an integer >= ${min}, got '${raw}'`);
+  const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (Number.isNaN(value) || value < min) {
+    const kind = min === 1 ? "a positive integer" : min === 0 ? "a whole number" : `an integer >= ${min}`;
+    throw new UsageError(`--${name} must be ${kind} (got ${raw})`);
   }
+  if (value > max) throw new UsageError(`--${name} must be at most ${max} (got ${raw})`);
   return value;
 }
