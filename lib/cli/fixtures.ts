@@ -32,13 +32,30 @@ export const fixturesCommand: Command = {
 export const fixturesListTemplatesCommand: Command = {
   name: "fixtures list-templates",
   summary: "List the event fixture templates and the command that generates each",
-  usage: "",
+  usage: "[WORD]",
   description: "Lists one fixture template per event type of the bundled schema, with its description and\n" +
-    "the exact command that writes a fixture from it.",
+    "the exact command that writes a fixture from it. With WORD, lists only the templates whose name,\n" +
+    "description or event type contains it (ignoring case), e.g. 'login'.",
   options: {},
+  maxPositionals: 1,
   async run(args) {
+    const [word] = args.positionals;
     const prefix = await fixturesCommandPrefix(args.program);
-    for (const template of fixtureTemplates(bundledSchema().root)) {
+    const templates = fixtureTemplates(bundledSchema().root);
+    const listed = word === undefined
+      ? templates
+      : templates.filter((template) =>
+        [template.name, template.description, template.eventType ?? ""].some((text) =>
+          text.toLowerCase().includes(word.toLowerCase())
+        )
+      );
+    if (listed.length === 0) {
+      throw new UsageError(
+        `no fixture template matches '${word}'`,
+        `run '${prefix} list-templates' for all ${templates.length}`,
+      );
+    }
+    for (const template of listed) {
       const eventType = template.eventType ? `, ${template.eventType}` : "";
       console.log(
         `${prefix} generate ${template.name} <name> - ${template.description} (types.OneOf${eventType})`,
@@ -54,7 +71,8 @@ export const fixturesGenerateCommand: Command = {
   summary: "Write a new fixture from a template: fixtures/<next id>-NAME.json",
   usage: "TEMPLATE NAME [-f DIR]",
   description: "Writes DIR/<next id>-NAME.json from TEMPLATE (see 'fixtures list-templates') with a fresh\n" +
-    "event id and time. Load it in a test with getFixture(<id>) or getFixtureAsHandleEventRequest(<id>).",
+    "event id and time (a NAME ending in .json is taken without it). Load it in a test with\n" +
+    "getFixture(<id>) or getFixtureAsHandleEventRequest(<id>).",
   options: {
     fixtures: {
       type: "string",
@@ -64,13 +82,15 @@ export const fixturesGenerateCommand: Command = {
       description: "The fixtures folder.",
     },
   },
+  maxPositionals: 2,
   async run(args) {
-    const [templateName, name, ...extra] = args.positionals;
+    const [templateName, nameArgument] = args.positionals;
     const usage = `${args.program} fixtures generate TEMPLATE NAME`;
-    if (templateName === undefined || name === undefined) {
+    if (templateName === undefined || nameArgument === undefined) {
       throw new UsageError("fixtures generate needs a TEMPLATE and a NAME", `usage: ${usage}`);
     }
-    if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`, `usage: ${usage}`);
+    // The file gets `.json` anyway: `login.json` means the name `login`, not `5-login.json.json`.
+    const name = nameArgument.replace(/\.json$/i, "");
     const invalid = invalidFixtureName(name);
     if (invalid) throw new UsageError(invalid, "for example: supervisor-login");
     const root = bundledSchema().root;
@@ -85,11 +105,26 @@ export const fixturesGenerateCommand: Command = {
       );
     }
     const dir = stringOption(args, "fixtures") ?? "fixtures";
+    if ((await statOrUndefined(dir))?.isDirectory === false) {
+      throw new UsageError(
+        `--fixtures (-f) '${dir}' is not a folder`,
+        "give the folder the fixture goes in (it is created when missing)",
+      );
+    }
     const path = await writeNextFixture(dir, name, renderFixture(root, template, name));
     console.log(`Fixture generated: ${relative(Deno.cwd(), path)}`);
     return 0;
   },
 };
+
+async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
+  try {
+    return await Deno.stat(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+}
 
 /**
  * How the user calls the fixtures commands from here: `deno task fixtures` inside a plugin project (its

@@ -20,15 +20,29 @@ export interface FixtureFileEntry {
   path: string;
 }
 
+/** What a fixtures folder holds: its fixture files and the `.json` files not named like one. */
+export interface FixtureFolder {
+  /** The fixture files, by id. */
+  files: FixtureFileEntry[];
+  /** Names of `.json` files that do not match `<id>-<name>.json` (probably meant as fixtures). */
+  strays: string[];
+}
+
 /**
- * Lists the fixture files of `dir` by id. Files that do not match `<id>-<name>.json` are ignored; two files
- * with one id are an error naming both, because `getFixture(id)` would be ambiguous.
+ * Reads the fixtures folder `dir`: its fixture files by id and the `.json` files not named
+ * `<id>-<name>.json`. Two files with one id are an error naming both, because `getFixture(id)` would be
+ * ambiguous.
  */
-export async function listFixtureFiles(dir: string): Promise<FixtureFileEntry[]> {
+export async function readFixtureFolder(dir: string): Promise<FixtureFolder> {
   const byId = new Map<number, FixtureFileEntry>();
+  const strays: string[] = [];
   for await (const entry of Deno.readDir(dir)) {
-    const match = entry.isFile ? FIXTURE_FILE_PATTERN.exec(entry.name) : null;
-    if (!match) continue;
+    if (!entry.isFile) continue;
+    const match = FIXTURE_FILE_PATTERN.exec(entry.name);
+    if (!match) {
+      if (/\.json$/i.test(entry.name)) strays.push(entry.name);
+      continue;
+    }
     const id = Number(match[1]);
     const existing = byId.get(id);
     if (existing) {
@@ -38,7 +52,15 @@ export async function listFixtureFiles(dir: string): Promise<FixtureFileEntry[]>
     }
     byId.set(id, { id, fileName: entry.name, path: join(dir, entry.name) });
   }
-  return [...byId.values()].sort((a, b) => a.id - b.id);
+  return { files: [...byId.values()].sort((a, b) => a.id - b.id), strays: strays.sort() };
+}
+
+/**
+ * Lists the fixture files of `dir` by id. Files that do not match `<id>-<name>.json` are ignored; two files
+ * with one id are an error naming both, because `getFixture(id)` would be ambiguous.
+ */
+export async function listFixtureFiles(dir: string): Promise<FixtureFileEntry[]> {
+  return (await readFixtureFolder(dir)).files;
 }
 
 /** The id a new fixture in `dir` gets: one more than the highest, or 1 (also when `dir` does not exist). */
