@@ -2,7 +2,8 @@
  * The Deno permissions each CLI command needs, in one place: `deno.json`'s `cli:*` tasks are
  * {@linkcode commandTasks} (`tests/permissions_test.ts` fails when they differ), plugin projects' tasks use
  * {@linkcode permissionFlags}, `<command> --help` prints {@linkcode permissionHelp}, and the CLI turns a
- * missing permission into one line naming the flag to add ({@linkcode describePermissionError}).
+ * missing permission into one line naming the flag to add ({@linkcode describePermissionError}) and a hint
+ * with the complete `deno run` line that grants it ({@linkcode permissionHint}).
  *
  * Paths are relative to the folder the command works in (a task runs there, see {@linkcode commandTask}).
  * Plugin code never gets any of these: it runs in workers started with `permissions: "none"`.
@@ -275,7 +276,10 @@ export function permissionHint(
   const grant = (kind: string, value: string | undefined) => {
     const current = grants.get(kind) ?? [];
     if (current === "all") return;
-    if (value === undefined) return grants.set(kind, "all");
+    if (value === undefined) {
+      grants.set(kind, "all");
+      return;
+    }
     // A path inside one already granted adds nothing: `--allow-write=.` covers `plugin`.
     const covered = current.some((granted) =>
       granted === value || (PATH_KINDS.has(kind) && isWithin(resolve(granted), resolve(value)))
