@@ -10,7 +10,7 @@ import { Redis } from "ioredis";
 import type { ExampleName } from "../boilerplate/mod.ts";
 import { createPluginProject } from "../lib/scaffold/project.ts";
 import { runPluginTests } from "../lib/testing/runner.ts";
-import type { TestRunSummary } from "../lib/testing/results.ts";
+import { formatTestResult, type TestRunSummary } from "../lib/testing/results.ts";
 import { openTokenStore } from "../lib/store/open.ts";
 import { startRedisServer } from "./helpers/redis.ts";
 
@@ -137,4 +137,74 @@ Deno.test("getLatestAPIRequest() is null before any request, so the tutorial's a
     });
     assert.equal(summary.passed, 2);
   }, "count");
+});
+
+const STANDARD_LIBRARY_FAILURES = `import { thirdItem } from './lookup';
+
+export function testIndexPastTheEndInPluginCode(): void {
+    thirdItem([1, 2]);
+}
+
+export function testOwnAssertKeepsItsLine(): void {
+    assert(thirdItem([1, 2, 3]) == 4, "third item is " + thirdItem([1, 2, 3]).toString());
+}
+
+export function testTrapInOwnCode(): void {
+    unreachable();
+}
+`;
+
+const LOOKUP = `// Plugin code a test calls.
+export function thirdItem(values: i32[]): i32 {
+    const index = 2;
+    return values[index];
+}
+`;
+
+Deno.test("an error raised in AssemblyScript's standard library is shown at the plugin's line that led there", async () => {
+  await withProject(
+    { "assembly/lookup.ts": LOOKUP, "assembly/library.test.ts": STANDARD_LIBRARY_FAILURES },
+    async (dir) => {
+      const summary = await runPluginTests({ projectDir: dir });
+      const byName = Object.fromEntries(summary.results.map((r) => [r.name, r.failure]));
+      const pastTheEnd = byName.testIndexPastTheEndInPluginCode;
+      assert.equal(pastTheEnd?.kind, "assert");
+      assert.equal(pastTheEnd?.message, "Index out of range");
+      assert.equal(pastTheEnd?.location, "assembly/lookup.ts:4:12");
+      assert.match(pastTheEnd?.libraryLocation ?? "", /^~lib\/array\.ts:\d+:\d+$/);
+      const result = summary.results.find((r) => r.name === "testIndexPastTheEndInPluginCode")!;
+      assert.equal(
+        formatTestResult(result).at(-1),
+        `        at assembly/lookup.ts:4:12 (in ${pastTheEnd?.libraryLocation})`,
+      );
+      assert.deepEqual(byName.testOwnAssertKeepsItsLine, {
+        kind: "assert",
+        message: "third item is 3",
+        location: "assembly/library.test.ts:8:5",
+      });
+      assert.equal(byName.testTrapInOwnCode?.kind, "trap");
+      assert.match(byName.testTrapInOwnCode?.location ?? "", /^assembly\/library\.test\.ts:12:\d+$/);
+      assert.equal(byName.testTrapInOwnCode?.libraryLocation, undefined);
+    },
+  );
+});
+
+Deno.test("the modify tutorial without its fields.set line fails at the test's Map#get, not in ~lib/map.ts", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "plugin-review-testing-" });
+  try {
+    await createPluginProject({ dir, example: "modify" });
+    const handler = join(dir, "assembly/event_handler.ts");
+    const source = await Deno.readTextFile(handler);
+    const withoutSet = source.replace(/^.*fields\.set\("seen-by-us".*\n/m, "");
+    assert.notEqual(withoutSet, source, "the tutorial sets the annotation");
+    await Deno.writeTextFile(handler, withoutSet);
+
+    const summary = await runPluginTests({ projectDir: dir });
+    const failure = summary.results[0].failure;
+    assert.equal(failure?.message, "Key does not exist");
+    assert.match(failure?.location ?? "", /^assembly\/event_handler\.test\.ts:13:\d+$/);
+    assert.match(failure?.libraryLocation ?? "", /^~lib\/map\.ts:\d+:\d+$/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -15,8 +15,17 @@ export interface TestFailure {
   kind: "assert" | "trap" | "timeout" | "error";
   /** The message, e.g. the assert's message. */
   message: string;
-  /** `file:line:column` in the AssemblyScript sources, when known. */
+  /**
+   * `file:line:column` in the AssemblyScript sources, when known: where the assert or trap is, or, for a
+   * failure raised inside AssemblyScript's standard library, the line of the plugin's own code that called
+   * into it.
+   */
   location?: string;
+  /**
+   * `file:line:column` in AssemblyScript's standard library (`~lib/...`) where the failure was raised, when
+   * `location` is the plugin's call into it, e.g. `~lib/map.ts:105:17` for `Map#get` of a missing key.
+   */
+  libraryLocation?: string;
 }
 
 /** The outcome of one test function. */
@@ -80,7 +89,8 @@ export function formatTestResult(result: TestResult): string[] {
   }
   lines.push(`  FAIL  ${result.name} ${time}`);
   lines.push(`        ${result.failure.message}`);
-  if (result.failure.location) lines.push(`        at ${result.failure.location}`);
+  const { location, libraryLocation } = result.failure;
+  if (location) lines.push(`        at ${location}${libraryLocation ? ` (in ${libraryLocation})` : ""}`);
   return lines;
 }
 

@@ -25,6 +25,7 @@ import { makeInterruptible } from "../interop/wasm_interrupt.ts";
 import { ExecutionContextPool } from "../pool/pool.ts";
 import { PluginAbortError, PluginTrapError, TimeoutError } from "../pool/errors.ts";
 import { AssemblyScriptEnv, PluginExports, Store, TeleportApi, Testing } from "../../traits/mod.ts";
+import type { RecordedAbort } from "../../traits/testing.ts";
 import { parseTokenStoreSpec, type TokenStoreSpec } from "../store/open.ts";
 import { openTestTokenStore } from "./test_store.ts";
 import { RecordingTeleportClient } from "../api/record.ts";
@@ -33,7 +34,8 @@ import { ROOT_CATEGORY } from "../log.ts";
 import { discoverTestFiles } from "./discover.ts";
 import { loadFixtures } from "./fixtures.ts";
 import type { TestFailure, TestResult, TestRunSummary } from "./results.ts";
-import { SourceMapIndex } from "./source_map.ts";
+import { type FailureSite, isLibrarySource, SourceMapIndex } from "./source_map.ts";
+import { ABORT_CAPTURE_FILE, ABORT_CAPTURE_FLAGS, ABORT_CAPTURE_SOURCE } from "./abort_capture.ts";
 import { DEFAULT_TEST_TIMEOUT_MS, type PluginTestOptions } from "./options.ts";
 import { TestBuildCache } from "./build_cache.ts";
 import { originalCodeOffset } from "./code_offsets.ts";
@@ -94,13 +96,15 @@ export async function runPluginTests(options: PluginTestOptions): Promise<TestRu
 const TEST_BUILD_FLAGS = [
   // The engine validates the module when it compiles it; asc's own validation pass would repeat that.
   "--noValidate",
+  ...ABORT_CAPTURE_FLAGS,
 ];
 
 async function compileTestModules(options: PluginTestOptions): Promise<TestModule[]> {
   const cache = options.buildCache ? new TestBuildCache(options.projectDir) : undefined;
   const modules: TestModule[] = [];
   for (const file of await discoverTestFiles(options.projectDir)) {
-    const key = await cache?.key(file, TEST_BUILD_FLAGS);
+    // The abort replacement is compiled in from memory: its source is part of what the key covers.
+    const key = await cache?.key(file, [...TEST_BUILD_FLAGS, ABORT_CAPTURE_SOURCE]);
     let built = key === undefined ? undefined : await cache?.get(file, key);
     if (built) {
       options.onEvent?.({ kind: "compiled", file, millis: 0, diagnostics: "", cached: true });
@@ -108,7 +112,8 @@ async function compileTestModules(options: PluginTestOptions): Promise<TestModul
       // Loaded on demand: a run whose builds all come from the cache does without the compiler.
       const { compileAssemblyScript } = await import("../asc/compiler.ts");
       const result = await compileAssemblyScript({
-        entries: [file],
+        entries: [file, ABORT_CAPTURE_FILE],
+        files: { [ABORT_CAPTURE_FILE]: ABORT_CAPTURE_SOURCE },
         baseDir: options.projectDir,
         target: "debug",
         flags: TEST_BUILD_FLAGS,
@@ -158,6 +163,7 @@ async function runTest(
   let pool: ExecutionContextPool<Record<string, { params: readonly []; result: "void" }>> | undefined;
   const started = performance.now();
   let failure: TestFailure | undefined;
+  let abort: RecordedAbort | undefined;
   try {
     pool = await ExecutionContextPool.create({
       plugin: module.binary,
@@ -165,7 +171,11 @@ async function runTest(
         new AssemblyScriptEnv({ onTrace: (line) => traces.push(line) }),
         new Store(store),
         new TeleportApi(api),
-        new Testing({ fixtures, latestApiRequest: () => api.latest()?.bytes }),
+        new Testing({
+          fixtures,
+          latestApiRequest: () => api.latest()?.bytes,
+          onAbort: (recorded) => abort = recorded,
+        }),
         new PluginExports({ [name]: { params: [], result: "void" } } as const),
       ],
       timeout: options.timeoutMs ?? DEFAULT_TEST_TIMEOUT_MS,
@@ -173,7 +183,7 @@ async function runTest(
     });
     await pool.execute(name);
   } catch (error) {
-    failure = describeFailure(error, module);
+    failure = describeFailure(error, module, abort);
   } finally {
     await pool?.close();
     await api.close();
@@ -187,7 +197,19 @@ async function runTest(
   return { file: module.file, name, millis: performance.now() - started, traces, locks, failure };
 }
 
-function describeFailure(error: unknown, module: TestModule): TestFailure {
+function describeFailure(error: unknown, module: TestModule, abort: RecordedAbort | undefined): TestFailure {
+  // A test build's abort records its arguments and then traps (see abort_capture.ts): the pool reports the
+  // trap, or, when start code aborted, an instance that failed to start.
+  if (abort !== undefined) {
+    if (error instanceof PluginTrapError) return abortFailure(abort, trapSite(module, error.wasmStack));
+    // Start code: the pool reports no stack for it, so the abort's own position is all there is.
+    const failure = abortFailure(abort, undefined);
+    return {
+      ...failure,
+      message: `the plugin instance failed to start: its start code aborted: ${failure.message}`,
+    };
+  }
+  // Modules built elsewhere (`-b`) call AssemblyScript's own abort.
   if (error instanceof PluginAbortError) {
     return {
       kind: "assert",
@@ -196,10 +218,12 @@ function describeFailure(error: unknown, module: TestModule): TestFailure {
     };
   }
   if (error instanceof PluginTrapError) {
+    const site = trapSite(module, error.wasmStack);
     return {
       kind: "trap",
       message: `WebAssembly trap: ${error.trap}`,
-      location: trapLocation(module, error.wasmStack) ?? error.wasmStack[0],
+      location: site?.location ?? error.wasmStack[0],
+      ...(site?.libraryLocation && { libraryLocation: site.libraryLocation }),
     };
   }
   if (error instanceof TimeoutError) {
@@ -208,8 +232,22 @@ function describeFailure(error: unknown, module: TestModule): TestFailure {
   return { kind: "error", message: errorMessage(error) };
 }
 
-/** Maps a trap's WebAssembly frames (offsets in the module as the pool rewrote it) to a source position. */
-function trapLocation(module: TestModule, wasmStack: readonly string[]): string | undefined {
+/**
+ * An abort in the plugin's own code is shown where it is; one raised inside the standard library (a missing
+ * `Map` key, an index out of range) at the plugin's own frame that led there, found on the stack.
+ */
+function abortFailure(abort: RecordedAbort, site: FailureSite | undefined): TestFailure {
+  const message = abort.message || "abort() called without a message";
+  const where = abort.file ? `${abort.file}:${abort.line}:${abort.column}` : undefined;
+  const ownFrame = site !== undefined && !isLibrarySource(site.location) ? site.location : undefined;
+  if (ownFrame === undefined) return { kind: "assert", message, location: where ?? site?.location };
+  if (where === undefined) return { kind: "assert", message, location: ownFrame };
+  if (!isLibrarySource(abort.file)) return { kind: "assert", message, location: where };
+  return { kind: "assert", message, location: ownFrame, libraryLocation: where };
+}
+
+/** Maps a trap's WebAssembly frames (offsets in the module as the pool rewrote it) to source positions. */
+function trapSite(module: TestModule, wasmStack: readonly string[]): FailureSite | undefined {
   if (module.sourceMap === undefined) return undefined;
   let rewritten: Uint8Array;
   try {
@@ -222,5 +260,5 @@ function trapLocation(module: TestModule, wasmStack: readonly string[]): string 
     .filter((match) => match !== null)
     .map((match) => originalCodeOffset(module.binary, rewritten, parseInt(match[1], 16)))
     .filter((offset) => offset !== undefined);
-  return module.sourceMap.locate(offsets);
+  return module.sourceMap.locate(offsets, [ABORT_CAPTURE_FILE]);
 }

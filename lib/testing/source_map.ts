@@ -36,7 +36,7 @@ export class SourceMapIndex {
   }
 
   /** The source position of code offset `offset`, or `undefined` when the map does not cover it. */
-  lookup(offset: number): { source: string; line: number; column: number } | undefined {
+  lookup(offset: number): SourcePosition | undefined {
     const mappings = this.#parsed();
     let low = 0;
     let high = mappings.length - 1;
@@ -55,15 +55,48 @@ export class SourceMapIndex {
   }
 
   /**
-   * Returns `file:line:column` of the innermost of `offsets` (innermost frame first) that lies in the
-   * plugin's own sources (not AssemblyScript's standard library, `~lib/...`), or of the innermost mapped
-   * one otherwise.
+   * Where a failure with the stack `offsets` (innermost frame first) happened: the innermost frame in the
+   * plugin's own sources (not AssemblyScript's standard library, `~lib/...`, nor one of `ignoredSources`)
+   * and, when the failure was raised deeper inside the standard library, the innermost library frame.
+   * Without a frame of its own, the innermost mapped frame. `undefined` when the map covers no frame.
    */
-  locate(offsets: readonly number[]): string | undefined {
-    const positions = offsets.map((offset) => this.lookup(offset)).filter((p) => p !== undefined);
-    const chosen = positions.find((p) => !p.source.startsWith("~lib/")) ?? positions[0];
-    return chosen && `${chosen.source}:${chosen.line}:${chosen.column}`;
+  locate(offsets: readonly number[], ignoredSources: readonly string[] = []): FailureSite | undefined {
+    const positions = offsets
+      .map((offset) => this.lookup(offset))
+      .filter((p) => p !== undefined && !ignoredSources.includes(p.source)) as SourcePosition[];
+    const own = positions.findIndex((p) => !isLibrarySource(p.source));
+    if (own < 0) return positions.length > 0 ? { location: formatPosition(positions[0]) } : undefined;
+    if (own === 0) return { location: formatPosition(positions[0]) };
+    return { location: formatPosition(positions[own]), libraryLocation: formatPosition(positions[0]) };
   }
+}
+
+/** A position in the AssemblyScript sources; line and column are 1-based. */
+export interface SourcePosition {
+  /** The source file as the compiler names it, e.g. `assembly/index.ts` or `~lib/map.ts`. */
+  source: string;
+  /** Line (1-based). */
+  line: number;
+  /** Column (1-based). */
+  column: number;
+}
+
+/** Where a failure happened, as {@linkcode SourceMapIndex.locate} finds it. */
+export interface FailureSite {
+  /** `file:line:column` of the innermost frame in the plugin's own sources (or of the innermost frame). */
+  location: string;
+  /** `file:line:column` in AssemblyScript's standard library, when the failure was raised there. */
+  libraryLocation?: string;
+}
+
+/** Whether `source` is a file of AssemblyScript's standard library (`~lib/...`). */
+export function isLibrarySource(source: string): boolean {
+  return source.startsWith("~lib/");
+}
+
+/** Renders a position as `file:line:column`. */
+export function formatPosition(position: SourcePosition): string {
+  return `${position.source}:${position.line}:${position.column}`;
 }
 
 function decodeMappings(mappings: string): Mapping[] {
