@@ -7,6 +7,7 @@ import { TOKEN_STORE_SPEC_FORMS } from "../store/open.ts";
 import { formatSummary, formatTestResult, type TestEvent } from "../testing/results.ts";
 import { DEFAULT_TEST_TIMEOUT_MS, type PluginTestOptions } from "../testing/options.ts";
 import { PROJECT_DIR_OPTION, PROJECT_HINT } from "./new.ts";
+import { checkProjectDirOption } from "./build.ts";
 import { type Command, flagOption, integerOption, stringOption, UsageError } from "./command.ts";
 
 /** The `test` command. */
@@ -63,8 +64,10 @@ export const testCommand: Command = {
   },
   async run(args) {
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument '${args.positionals[0]}'`);
+    const projectDir = stringOption(args, "dir") ?? ".";
+    await checkProjectDirOption(projectDir);
     return await runTestsAndReport({
-      projectDir: stringOption(args, "dir") ?? ".",
+      projectDir,
       fixturesDir: stringOption(args, "fixtures"),
       concurrency: integerOption(args, "concurrency") ?? 1,
       timeoutMs: integerOption(args, "timeout") ?? DEFAULT_TEST_TIMEOUT_MS,
@@ -80,6 +83,9 @@ export const testCommand: Command = {
  * summary. Resolves to the exit code: 0 only when every test passed.
  */
 export async function runTestsAndReport(options: Omit<PluginTestOptions, "onEvent">): Promise<number> {
+  const prebuilt = options.prebuiltWasm;
+  if (prebuilt === undefined) await checkBuildConfig(options.projectDir);
+  else await checkPrebuilt(prebuilt);
   console.log("teleport-plugin-framework tests");
   let currentFile: string | undefined;
   const onEvent = (event: TestEvent) => {
@@ -125,6 +131,58 @@ export async function runTestsAndReport(options: Omit<PluginTestOptions, "onEven
     }
     if (e instanceof FixtureError) throw new UsageError(e.message, "fix the fixture; no test was run");
     if (e instanceof Deno.errors.NotFound) throw new UsageError(e.message, PROJECT_HINT);
+    throw e;
+  }
+}
+
+const PREBUILT_FLAG = "-b/--prebuilt";
+
+/**
+ * Rejects with a {@linkcode UsageError} naming the flag and the file when `path` is not a readable
+ * WebAssembly binary or exports no test function, before anything else runs.
+ */
+async function checkPrebuilt(path: string): Promise<void> {
+  const { inspectWasm, WasmFormatError } = await import("../interop/wasm_binary.ts");
+  let binary: Uint8Array;
+  try {
+    binary = await Deno.readFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) throw new UsageError(`${PREBUILT_FLAG} '${path}' does not exist`);
+    if (e instanceof Deno.errors.IsADirectory) {
+      throw new UsageError(`${PREBUILT_FLAG} '${path}' is a folder, not a .wasm file`);
+    }
+    throw e;
+  }
+  let exports: string[];
+  try {
+    exports = inspectWasm(binary).exports.filter((e) => e.kind === "function").map((e) => e.name);
+  } catch (e) {
+    if (e instanceof WasmFormatError) {
+      throw new UsageError(
+        `${PREBUILT_FLAG} '${path}': ${e.message}`,
+        "pass a .wasm file compiled from an assembly/*.test.ts file",
+      );
+    }
+    throw e;
+  }
+  if (!exports.some((name) => name.startsWith("test"))) {
+    throw new UsageError(
+      `${PREBUILT_FLAG} '${path}' exports no test functions (names starting with \`test\`)`,
+      "pass a module compiled from an assembly/*.test.ts file, not the plugin's own build",
+    );
+  }
+}
+
+/**
+ * Rejects with a {@linkcode UsageError} naming the file and field when the project's `asconfig.json` is one
+ * `build` refuses: the test builds read its `options` too, so both commands accept the same files.
+ */
+async function checkBuildConfig(projectDir: string): Promise<void> {
+  const { readBuildConfig, PluginBuildError } = await import("../scaffold/build.ts");
+  try {
+    await readBuildConfig(projectDir);
+  } catch (e) {
+    if (e instanceof PluginBuildError) throw new UsageError(e.message);
     throw e;
   }
 }

@@ -4,8 +4,9 @@
  * options) skips the compiler.
  *
  * An entry is keyed by the SHA-256 of everything that shapes the binary: the compiler version and flags,
- * the entry file, and the path and content of every `.ts` file of the project (outside `build/` and
- * `node_modules/`). Sources imported from outside the project folder are not part of the key.
+ * the entry file, the project's `asconfig.json` (asc applies its `options`), and the path and content of
+ * every `.ts` file of the project (outside `build/` and `node_modules/`). Sources imported from outside the
+ * project folder are not part of the key.
  *
  * @module
  */
@@ -22,6 +23,7 @@ export interface CachedModule {
 }
 
 const SKIPPED_DIRS = new Set(["build", "node_modules", ".git"]);
+const COMPILER_CONFIG = "asconfig.json";
 // Bump when the way test builds are made changes in a way the key does not capture (the compiler wrapper's
 // fixed flags, for example), so that older entries are not reused.
 const CACHE_FORMAT = 1;
@@ -47,6 +49,12 @@ export class TestBuildCache {
       const content = await Deno.readFile(join(this.#projectDir, path));
       parts.push(encoder.encode(`\0${path}\0${content.byteLength}\0`), content);
     }
+    // The compiler applies the project's asconfig.json `options` to test builds as well.
+    const config = await Deno.readFile(join(this.#projectDir, COMPILER_CONFIG)).catch((e) => {
+      if (e instanceof Deno.errors.NotFound) return new Uint8Array();
+      throw e;
+    });
+    parts.push(encoder.encode(`\0${COMPILER_CONFIG}\0${config.byteLength}\0`), config);
     const all = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
     let offset = 0;
     for (const part of parts) {
