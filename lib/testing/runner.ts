@@ -24,8 +24,14 @@ import { inspectWasm } from "../interop/wasm_binary.ts";
 import { makeInterruptible } from "../interop/wasm_interrupt.ts";
 import { ExecutionContextPool } from "../pool/pool.ts";
 import { PluginAbortError, PluginTrapError, TimeoutError } from "../pool/errors.ts";
-import { AssemblyScriptEnv, PluginExports, Store, TeleportApi, Testing } from "../../traits/mod.ts";
-import type { RecordedAbort } from "../../traits/testing.ts";
+import {
+  AssemblyScriptEnv,
+  PluginExports,
+  type RecordedAbort,
+  Store,
+  TeleportApi,
+  Testing,
+} from "../../traits/mod.ts";
 import { parseTokenStoreSpec, type TokenStoreSpec } from "../store/open.ts";
 import { openTestTokenStore } from "./test_store.ts";
 import { RecordingTeleportClient } from "../api/record.ts";
