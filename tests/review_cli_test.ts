@@ -196,6 +196,10 @@ Deno.test("extra arguments are refused; list-templates takes one word as a filte
 
     const three = await cli(["fixtures", "generate", "events.user_login", "a", "b"], cwd);
     assert.match(three.stderr, /^error: unexpected argument 'b' for fixtures generate\n/);
+
+    const demo = await cli(["demo", "extra"], cwd);
+    assert.equal(demo.code, 1);
+    assert.match(demo.stderr, /^error: unexpected argument 'extra' for demo\n/);
   } finally {
     await Deno.remove(cwd, { recursive: true });
   }

@@ -28,6 +28,7 @@ export const demoCommand: Command = {
       description: "Keep the temporary folder (plugin, output, locks) to look around.",
     },
   },
+  maxPositionals: 0,
   async run(args) {
     const [
       { createPluginProject },
