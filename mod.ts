@@ -114,7 +114,15 @@ export {
   pluginProjectFiles,
   ProjectExistsError,
 } from "./lib/scaffold/project.ts";
-export { buildPlugin, type BuildTarget, type BuiltTarget } from "./lib/scaffold/build.ts";
+export {
+  buildPlugin,
+  type BuildPluginOptions,
+  type BuildTarget,
+  type BuiltTarget,
+  PluginBuildError,
+  readBuildConfig,
+  type TargetConfig,
+} from "./lib/scaffold/build.ts";
 export {
   closeTemplateNames,
   type FixtureDocument,
