@@ -26,6 +26,7 @@ export function mix(a: i32, b: i64, c: f64, d: bool): f64 { return d ? <f64>a + 
 export function guarded(): void { enter(); leave(); }
 export function failAssert(n: i32): void { assert(n > 1, "n must be above 1"); }
 export function trap(): i32 { unreachable(); return 0; }
+export function pick(i: i32): i32 { const list = [1, 2, 3]; return list[i]; }
 export function hog(): i32 {
   const chunks = new Array<ArrayBuffer>();
   for (let i = 0; i < 1000; i++) chunks.push(new ArrayBuffer(64 * 1024));
@@ -40,6 +41,7 @@ const PLUGIN_EXPORTS = new PluginExports({
   guarded: { params: [], result: "void" },
   failAssert: { params: ["i32"], result: "void" },
   trap: { params: [], result: "i32" },
+  pick: { params: ["i32"], result: "i32" },
   hog: { params: [], result: "i32" },
 });
 
@@ -137,6 +139,30 @@ Deno.test("pool: abort() reports the plugin's message and source location; the n
       return true;
     });
     assert.equal(await pool.execute("echo", "still alive"), "still alive");
+  } finally {
+    await pool.close();
+  }
+});
+
+Deno.test("pool: an abort raised inside the standard library carries the frames that led there", async () => {
+  const { pool } = await createPool();
+  try {
+    await assert.rejects(pool.execute("pick", 7), (error: unknown) => {
+      assert.ok(error instanceof PluginAbortError);
+      assert.equal(error.abortMessage, "Index out of range");
+      assert.match(error.file, /^~lib\/array\.ts$/);
+      // The plugin's own function is on the stack, below the library's.
+      const own = error.wasmStack.findIndex((frame) =>
+        /^index\/pick \(wasm-function\[\d+\]:0x[0-9a-f]+\)$/.test(frame)
+      );
+      assert.ok(own > 0, error.wasmStack.join("\n"));
+      assert.match(
+        error.message,
+        /^pick aborted: Index out of range at ~lib\/array\.ts:\d+:\d+, called from index\/pick /,
+      );
+      return true;
+    });
+    assert.equal(await pool.execute("pick", 1), 2);
   } finally {
     await pool.close();
   }

@@ -6,7 +6,7 @@
  * | `AssemblyScriptEnv` | `env.abort`, `env.trace`, `env.seed`, `env.Date.now` | |
  * | `Store` | `store.takeToken(scope: string, ttl: i32): i32`, `store.releaseTokens(scope: string): void` | |
  * | `TeleportApi` | `api.upsertLock(lock: ArrayBuffer): void` | |
- * | `Testing` | `test.getFixture(n: i32): ArrayBuffer`, `test.getFixtureAsHandleEventRequest(n: i32): ArrayBuffer`, `test.hasLatestAPIRequest(): bool`, `test.getLatestAPIRequest(): ArrayBuffer`, `test.recordAbort(message: string, file: string, line: u32, column: u32): void` | |
+ * | `Testing` | `test.getFixture(n: i32): ArrayBuffer`, `test.getFixtureAsHandleEventRequest(n: i32): ArrayBuffer`, `test.hasLatestAPIRequest(): bool`, `test.getLatestAPIRequest(): ArrayBuffer` | |
  * | `HandleEvent` | | `handleEvent(request: ArrayBuffer): ArrayBuffer` |
  * | `EventLines` | | `handleEvent` (as `HandleEvent`); adds the worker-side export `handleEventLine(line: text): text` |
  * | `PluginExports` | | given at run time |
@@ -24,4 +24,4 @@ export { PluginExports } from "./exports.ts";
 export { HandleEvent, type HandleEventExports } from "./handle_event.ts";
 export { Store } from "./store.ts";
 export { TeleportApi } from "./teleport_api.ts";
-export { type RecordedAbort, Testing, type TestingOptions, wrapAsHandleEventRequest } from "./testing.ts";
+export { Testing, type TestingOptions, wrapAsHandleEventRequest } from "./testing.ts";

@@ -9,22 +9,10 @@ import { type HostFunction, hostFunction, type Trait } from "../lib/pool/trait.t
 export interface TestingOptions {
   /** Fixtures by number: each an encoded `events.OneOf`. */
   readonly fixtures: ReadonlyMap<number, Uint8Array>;
+  /** Where the fixtures came from (e.g. their folder), named when a test asks for one that is missing. */
+  readonly fixturesOrigin?: string;
   /** The latest `api.upsertLock` request recorded (e.g. by a recording `TeleportClient`), if any. */
   readonly latestApiRequest: () => Uint8Array | undefined;
-  /** Receives what a test build's `abort` replacement records just before it traps (see `test.recordAbort`). */
-  readonly onAbort?: (abort: RecordedAbort) => void;
-}
-
-/** The arguments of an AssemblyScript `abort` call, as a test build's replacement records them. */
-export interface RecordedAbort {
-  /** The message, empty when none was given. */
-  readonly message: string;
-  /** The source file `abort` was called in, e.g. `assembly/index.ts` or `~lib/map.ts`; empty when unknown. */
-  readonly file: string;
-  /** Line in `file` (1-based). */
-  readonly line: number;
-  /** Column in `file` (1-based). */
-  readonly column: number;
 }
 
 /**
@@ -54,15 +42,11 @@ export function wrapAsHandleEventRequest(oneOf: Uint8Array): Uint8Array {
  * export declare function getFixtureAsHandleEventRequest(n: i32): ArrayBuffer;
  * @external("test", "hasLatestAPIRequest") export declare function hasLatestAPIRequest(): bool;
  * @external("test", "getLatestAPIRequest") export declare function getLatestAPIRequest(): ArrayBuffer;
- * @external("test", "recordAbort")
- * declare function recordAbort(message: string, file: string, line: u32, column: u32): void;
  * ```
  * A missing fixture fails the call with an error naming it. A host function cannot hand the plugin a null
  * reference, so `getLatestAPIRequest` returns an empty ArrayBuffer when nothing was recorded and
  * `hasLatestAPIRequest` tells the two apart: the project's `vendor/test.ts` combines them into a
- * `getLatestAPIRequest()` that returns null when there was no request. `recordAbort` is called by the `abort` that test builds use
- * instead of AssemblyScript's (which then traps, so that the failure comes with a stack trace); it passes the
- * abort's arguments to `onAbort`.
+ * `getLatestAPIRequest()` that returns null when there was no request.
  */
 export class Testing implements Trait<Record<never, never>> {
   readonly name = "Testing";
@@ -76,7 +60,8 @@ export class Testing implements Trait<Record<never, never>> {
       const bytes = options.fixtures.get(n);
       if (bytes === undefined) {
         const known = [...options.fixtures.keys()].sort((a, b) => a - b).join(", ") || "none";
-        throw new RangeError(`fixture ${n} does not exist (fixtures: ${known})`);
+        const origin = options.fixturesOrigin ? ` in ${options.fixturesOrigin}` : "";
+        throw new RangeError(`fixture ${n} does not exist${origin} (fixtures: ${known})`);
       }
       return bytes;
     };
@@ -102,13 +87,6 @@ export class Testing implements Trait<Record<never, never>> {
         params: [],
         result: "bytes",
         run: () => options.latestApiRequest() ?? new Uint8Array(),
-      }),
-      hostFunction({
-        namespace: "test",
-        name: "recordAbort",
-        params: ["string", "string", "i32", "i32"],
-        result: "void",
-        run: (message, file, line, column) => options.onAbort?.({ message, file, line, column }),
       }),
     ] as const;
   }

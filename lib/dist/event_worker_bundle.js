@@ -7952,17 +7952,30 @@ function describe(value) {
   return value === null ? "null" : typeof value;
 }
 
+// lib/pool/wasm_stack.ts
+var WORKER_STACK_TRACE_LIMIT = 64;
+function wasmFrames(error) {
+  const frames = [];
+  for (const line of (error.stack ?? "").split("\n")) {
+    const match = /^\s*at (?:(.+?) \()?wasm:\/\/wasm\/[0-9a-f]+:(wasm-function\[\d+\]:0x[0-9a-f]+)\)?$/.exec(line);
+    if (match) frames.push(`${match[1] ?? "<anonymous>"} (${match[2]})`);
+  }
+  return frames;
+}
+
 // lib/pool/worker_builtins.ts
 var PluginAbort = class {
   message;
   file;
   line;
   column;
-  constructor(message, file, line, column) {
+  wasmStack;
+  constructor(message, file, line, column, wasmStack) {
     this.message = message;
     this.file = file;
     this.line = line;
     this.column = column;
+    this.wasmStack = wasmStack;
   }
 };
 var BuiltinHostError = class extends Error {
@@ -7973,7 +7986,8 @@ function optionalString(interop2, ptr) {
 var WORKER_BUILTINS = {
   /** AssemblyScript `abort(message, file, line, column)`: ends the call with the plugin's message and location. */
   "assemblyscript.abort": ({ interop: interop2 }) => (message, file, line, column) => {
-    throw new PluginAbort(optionalString(interop2, message), optionalString(interop2, file), line, column);
+    const wasmStack = wasmFrames(new Error());
+    throw new PluginAbort(optionalString(interop2, message), optionalString(interop2, file), line, column, wasmStack);
   },
   /** AssemblyScript `seed()`: the seed of `Math.random`. */
   "assemblyscript.seed": () => () => Math.random() * Number.MAX_SAFE_INTEGER,
@@ -8182,14 +8196,6 @@ function waitForMain(slot, value) {
     Atomics.wait(control, slot, seen, TERMINATION_POLL_MS);
   }
 }
-function wasmFrames(error) {
-  const frames = [];
-  for (const line of (error.stack ?? "").split("\n")) {
-    const match = /^\s*at (?:(.+?) \()?wasm:\/\/wasm\/[0-9a-f]+:(wasm-function\[\d+\]:0x[0-9a-f]+)\)?$/.exec(line);
-    if (match) frames.push(`${match[1] ?? "<anonymous>"} (${match[2]})`);
-  }
-  return frames;
-}
 function describeFailure(error) {
   if (error instanceof PluginAbort) {
     return {
@@ -8197,7 +8203,8 @@ function describeFailure(error) {
       message: error.message,
       file: error.file,
       line: error.line,
-      column: error.column
+      column: error.column,
+      wasmStack: error.wasmStack
     };
   }
   if (error instanceof HostCallFailed) {
@@ -8370,6 +8377,7 @@ function startWorker(registry) {
   self.onmessage = (event) => {
     const message = event.data;
     setup = message;
+    Error.stackTraceLimit = WORKER_STACK_TRACE_LIMIT;
     control = new Int32Array(message.control, 0, SLOT_COUNT);
     startedAt = new Float64Array(message.control, STARTED_AT_OFFSET, 1);
     outputs = [

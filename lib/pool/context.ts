@@ -388,7 +388,14 @@ export class ExecutionContext {
     const name = batch.exportName;
     switch (failure.kind) {
       case "abort":
-        return new PluginAbortError(name, failure.message, failure.file, failure.line, failure.column);
+        return new PluginAbortError(
+          name,
+          failure.message,
+          failure.file,
+          failure.line,
+          failure.column,
+          failure.wasmStack,
+        );
       case "trap": {
         const limit = this.#settings.memoryLimitBytes;
         if (limit !== undefined && isFailedMemoryGrow(this.#settings.plugin.binary, failure)) {

@@ -60,15 +60,38 @@ export class PluginAbortError extends PluginCallError {
   readonly line: number;
   /** Column of the abort (1-based). */
   readonly column: number;
-  /** Creates the error from the arguments the plugin passed to `abort`. */
-  constructor(exportName: string, abortMessage: string, file: string, line: number, column: number) {
+  /**
+   * WebAssembly frames that called `abort`, innermost first, e.g. `assembly/index/handleEvent
+   * (wasm-function[3]:0x1a2)`: for an abort raised inside the standard library they lead to the plugin's code.
+   */
+  readonly wasmStack: readonly string[];
+  /** Creates the error from the arguments the plugin passed to `abort` and the frames that called it. */
+  constructor(
+    exportName: string,
+    abortMessage: string,
+    file: string,
+    line: number,
+    column: number,
+    wasmStack: readonly string[] = [],
+  ) {
     const where = file ? ` at ${file}:${line}:${column}` : "";
-    super(exportName, `${exportName} aborted: ${abortMessage || "(no message)"}${where}`);
+    // Raised inside AssemblyScript's standard library: also name the plugin's frame that led there, when the
+    // module has a name section.
+    const caller = file.startsWith("~lib/")
+      ? wasmStack.find((frame) => !frame.startsWith("~lib/") && !frame.startsWith("<anonymous>"))
+      : undefined;
+    super(
+      exportName,
+      `${exportName} aborted: ${abortMessage || "(no message)"}${where}${
+        caller ? `, called from ${caller}` : ""
+      }`,
+    );
     this.name = "PluginAbortError";
     this.abortMessage = abortMessage;
     this.file = file;
     this.line = line;
     this.column = column;
+    this.wasmStack = wasmStack;
   }
 }
 

@@ -145,6 +145,7 @@ export type CallFailure =
     readonly file: string;
     readonly line: number;
     readonly column: number;
+    readonly wasmStack: readonly string[];
   }
   | { readonly kind: "trap"; readonly message: string; readonly wasmStack: readonly string[] }
   | { readonly kind: "host"; readonly errorId: number; readonly message: string }

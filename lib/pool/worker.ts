@@ -46,6 +46,7 @@ import {
   type WorkerMessage,
 } from "./protocol.ts";
 import { BuiltinHostError, PluginAbort, WORKER_BUILTINS } from "./worker_builtins.ts";
+import { wasmFrames, WORKER_STACK_TRACE_LIMIT } from "./wasm_stack.ts";
 import { errorMessage } from "../error_message.ts";
 
 /** How often a worker waiting for a host function checks whether it was terminated. */
@@ -269,17 +270,6 @@ function waitForMain(slot: number, value: number): void {
   }
 }
 
-function wasmFrames(error: Error): string[] {
-  const frames: string[] = [];
-  for (const line of (error.stack ?? "").split("\n")) {
-    const match = /^\s*at (?:(.+?) \()?wasm:\/\/wasm\/[0-9a-f]+:(wasm-function\[\d+\]:0x[0-9a-f]+)\)?$/.exec(
-      line,
-    );
-    if (match) frames.push(`${match[1] ?? "<anonymous>"} (${match[2]})`);
-  }
-  return frames;
-}
-
 function describeFailure(error: unknown): CallFailure {
   if (error instanceof PluginAbort) {
     return {
@@ -288,6 +278,7 @@ function describeFailure(error: unknown): CallFailure {
       file: error.file,
       line: error.line,
       column: error.column,
+      wasmStack: error.wasmStack,
     };
   }
   if (error instanceof HostCallFailed) {
@@ -497,6 +488,8 @@ export function startWorker(registry: Readonly<Record<string, WorkerAdapter>>): 
   self.onmessage = (event: MessageEvent<InitMessage>) => {
     const message = event.data;
     setup = message;
+    // This isolate runs only the plugin: its failures keep enough frames to lead back to the plugin's code.
+    Error.stackTraceLimit = WORKER_STACK_TRACE_LIMIT;
     control = new Int32Array(message.control, 0, SLOT_COUNT);
     startedAt = new Float64Array(message.control, STARTED_AT_OFFSET, 1);
     outputs = [new ValueWriter(message.outputs[0]), new ValueWriter(message.outputs[1])];

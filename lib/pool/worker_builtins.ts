@@ -14,6 +14,7 @@ import { type AssemblyScriptMemoryInterop, STRING_CLASS_ID } from "../interop/as
 import { decodeUtf16 } from "../interop/value_codec.ts";
 import { type Scope, TokenTable } from "../store/token_table.ts";
 import { checkScope, checkTtl } from "../store/validate.ts";
+import { wasmFrames } from "./wasm_stack.ts";
 
 /** Thrown inside the worker when the plugin calls `abort()`; the worker reports it as an abort. */
 export class PluginAbort {
@@ -22,6 +23,8 @@ export class PluginAbort {
     readonly file: string,
     readonly line: number,
     readonly column: number,
+    /** The WebAssembly frames that called `abort`, innermost first. */
+    readonly wasmStack: readonly string[],
   ) {}
 }
 
@@ -58,7 +61,16 @@ export type WorkerBuiltinName =
 export const WORKER_BUILTINS: Readonly<Record<WorkerBuiltinName, WorkerBuiltin>> = {
   /** AssemblyScript `abort(message, file, line, column)`: ends the call with the plugin's message and location. */
   "assemblyscript.abort": ({ interop }) => (message, file, line, column): never => {
-    throw new PluginAbort(optionalString(interop, message), optionalString(interop, file), line, column);
+    // The frames that led here: an abort raised inside the standard library (a missing Map key, an index
+    // out of range) names the library as its file; the stack leads back to the plugin's own code.
+    const wasmStack = wasmFrames(new Error());
+    throw new PluginAbort(
+      optionalString(interop, message),
+      optionalString(interop, file),
+      line,
+      column,
+      wasmStack,
+    );
   },
   /** AssemblyScript `seed()`: the seed of `Math.random`. */
   "assemblyscript.seed": () => () => Math.random() * Number.MAX_SAFE_INTEGER,

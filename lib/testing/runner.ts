@@ -27,10 +27,10 @@ import { PluginAbortError, PluginTrapError, TimeoutError } from "../pool/errors.
 import {
   AssemblyScriptEnv,
   PluginExports,
-  type RecordedAbort,
   Store,
   TeleportApi,
   Testing,
+  type TestingOptions,
 } from "../../traits/mod.ts";
 import { parseTokenStoreSpec, type TokenStoreSpec } from "../store/open.ts";
 import { openTestTokenStore } from "./test_store.ts";
@@ -41,7 +41,6 @@ import { discoverTestFiles } from "./discover.ts";
 import { loadFixtures } from "./fixtures.ts";
 import type { TestFailure, TestResult, TestRunSummary } from "./results.ts";
 import { type FailureSite, isLibrarySource, SourceMapIndex } from "./source_map.ts";
-import { ABORT_CAPTURE_FILE, ABORT_CAPTURE_FLAGS, ABORT_CAPTURE_SOURCE } from "./abort_capture.ts";
 import { DEFAULT_TEST_TIMEOUT_MS, type PluginTestOptions } from "./options.ts";
 import { TestBuildCache } from "./build_cache.ts";
 import { originalCodeOffset } from "./code_offsets.ts";
@@ -68,7 +67,8 @@ const quietPoolLogger = getLogger([`${ROOT_CATEGORY}.plugin-tests`]);
  */
 export async function runPluginTests(options: PluginTestOptions): Promise<TestRunSummary> {
   const storeSpec = parseTokenStoreSpec(options.store ?? "memory");
-  const fixtures = await loadFixtures(options.fixturesDir ?? join(options.projectDir, "fixtures"));
+  const fixturesDir = options.fixturesDir ?? join(options.projectDir, "fixtures");
+  const fixtures = await loadFixtures(fixturesDir);
   const compileStarted = performance.now();
   const modules = options.prebuiltWasm === undefined
     ? await compileTestModules(options)
@@ -83,7 +83,13 @@ export async function runPluginTests(options: PluginTestOptions): Promise<TestRu
     while (next < jobs.length) {
       const index = next++;
       const { module, name } = jobs[index];
-      results[index] = await runTest(module, name, fixtures, storeSpec, options);
+      results[index] = await runTest(
+        module,
+        name,
+        { fixtures, fixturesOrigin: fixturesDir },
+        storeSpec,
+        options,
+      );
       options.onEvent?.({ kind: "finished", result: results[index] });
     }
   };
@@ -102,15 +108,13 @@ export async function runPluginTests(options: PluginTestOptions): Promise<TestRu
 const TEST_BUILD_FLAGS = [
   // The engine validates the module when it compiles it; asc's own validation pass would repeat that.
   "--noValidate",
-  ...ABORT_CAPTURE_FLAGS,
 ];
 
 async function compileTestModules(options: PluginTestOptions): Promise<TestModule[]> {
   const cache = options.buildCache ? new TestBuildCache(options.projectDir) : undefined;
   const modules: TestModule[] = [];
   for (const file of await discoverTestFiles(options.projectDir)) {
-    // The abort replacement is compiled in from memory: its source is part of what the key covers.
-    const key = await cache?.key(file, [...TEST_BUILD_FLAGS, ABORT_CAPTURE_SOURCE]);
+    const key = await cache?.key(file, TEST_BUILD_FLAGS);
     let built = key === undefined ? undefined : await cache?.get(file, key);
     if (built) {
       options.onEvent?.({ kind: "compiled", file, millis: 0, diagnostics: "", cached: true });
@@ -118,8 +122,7 @@ async function compileTestModules(options: PluginTestOptions): Promise<TestModul
       // Loaded on demand: a run whose builds all come from the cache does without the compiler.
       const { compileAssemblyScript } = await import("../asc/compiler.ts");
       const result = await compileAssemblyScript({
-        entries: [file, ABORT_CAPTURE_FILE],
-        files: { [ABORT_CAPTURE_FILE]: ABORT_CAPTURE_SOURCE },
+        entries: [file],
         baseDir: options.projectDir,
         target: "debug",
         flags: TEST_BUILD_FLAGS,
@@ -159,7 +162,7 @@ function testExports(binary: Uint8Array): string[] {
 async function runTest(
   module: TestModule,
   name: string,
-  fixtures: ReadonlyMap<number, Uint8Array>,
+  fixtures: Pick<TestingOptions, "fixtures" | "fixturesOrigin">,
   storeSpec: TokenStoreSpec,
   options: PluginTestOptions,
 ): Promise<TestResult> {
@@ -169,7 +172,6 @@ async function runTest(
   let pool: ExecutionContextPool<Record<string, { params: readonly []; result: "void" }>> | undefined;
   const started = performance.now();
   let failure: TestFailure | undefined;
-  let abort: RecordedAbort | undefined;
   try {
     pool = await ExecutionContextPool.create({
       plugin: module.binary,
@@ -178,9 +180,8 @@ async function runTest(
         new Store(store),
         new TeleportApi(api),
         new Testing({
-          fixtures,
+          ...fixtures,
           latestApiRequest: () => api.latest()?.bytes,
-          onAbort: (recorded) => abort = recorded,
         }),
         new PluginExports({ [name]: { params: [], result: "void" } } as const),
       ],
@@ -189,7 +190,7 @@ async function runTest(
     });
     await pool.execute(name);
   } catch (error) {
-    failure = describeFailure(error, module, abort);
+    failure = describeFailure(error, module);
   } finally {
     await pool?.close();
     await api.close();
@@ -203,28 +204,10 @@ async function runTest(
   return { file: module.file, name, millis: performance.now() - started, traces, locks, failure };
 }
 
-function describeFailure(error: unknown, module: TestModule, abort: RecordedAbort | undefined): TestFailure {
-  // A test build's abort records its arguments and then traps (see abort_capture.ts): the pool reports the
-  // trap, or, when start code aborted, an instance that failed to start.
-  if (abort !== undefined) {
-    if (error instanceof PluginTrapError) return abortFailure(abort, trapSite(module, error.wasmStack));
-    // Start code: the pool reports no stack for it, so the abort's own position is all there is.
-    const failure = abortFailure(abort, undefined);
-    return {
-      ...failure,
-      message: `the plugin instance failed to start: its start code aborted: ${failure.message}`,
-    };
-  }
-  // Modules built elsewhere (`-b`) call AssemblyScript's own abort.
-  if (error instanceof PluginAbortError) {
-    return {
-      kind: "assert",
-      message: error.abortMessage || "abort() called without a message",
-      location: error.file ? `${error.file}:${error.line}:${error.column}` : undefined,
-    };
-  }
+function describeFailure(error: unknown, module: TestModule): TestFailure {
+  if (error instanceof PluginAbortError) return abortFailure(error, failureSite(module, error.wasmStack));
   if (error instanceof PluginTrapError) {
-    const site = trapSite(module, error.wasmStack);
+    const site = failureSite(module, error.wasmStack);
     return {
       kind: "trap",
       message: `WebAssembly trap: ${error.trap}`,
@@ -242,8 +225,8 @@ function describeFailure(error: unknown, module: TestModule, abort: RecordedAbor
  * An abort in the plugin's own code is shown where it is; one raised inside the standard library (a missing
  * `Map` key, an index out of range) at the plugin's own frame that led there, found on the stack.
  */
-function abortFailure(abort: RecordedAbort, site: FailureSite | undefined): TestFailure {
-  const message = abort.message || "abort() called without a message";
+function abortFailure(abort: PluginAbortError, site: FailureSite | undefined): TestFailure {
+  const message = abort.abortMessage || "abort() called without a message";
   const where = abort.file ? `${abort.file}:${abort.line}:${abort.column}` : undefined;
   const ownFrame = site !== undefined && !isLibrarySource(site.location) ? site.location : undefined;
   if (ownFrame === undefined) return { kind: "assert", message, location: where ?? site?.location };
@@ -252,8 +235,11 @@ function abortFailure(abort: RecordedAbort, site: FailureSite | undefined): Test
   return { kind: "assert", message, location: ownFrame, libraryLocation: where };
 }
 
-/** Maps a trap's WebAssembly frames (offsets in the module as the pool rewrote it) to source positions. */
-function trapSite(module: TestModule, wasmStack: readonly string[]): FailureSite | undefined {
+/**
+ * Maps the WebAssembly frames of a trap or an abort (offsets in the module as the pool rewrote it) to source
+ * positions.
+ */
+function failureSite(module: TestModule, wasmStack: readonly string[]): FailureSite | undefined {
   if (module.sourceMap === undefined) return undefined;
   let rewritten: Uint8Array;
   try {
@@ -266,5 +252,5 @@ function trapSite(module: TestModule, wasmStack: readonly string[]): FailureSite
     .filter((match) => match !== null)
     .map((match) => originalCodeOffset(module.binary, rewritten, parseInt(match[1], 16)))
     .filter((offset) => offset !== undefined);
-  return module.sourceMap.locate(offsets, [ABORT_CAPTURE_FILE]);
+  return module.sourceMap.locate(offsets);
 }
