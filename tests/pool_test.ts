@@ -348,6 +348,26 @@ Deno.test("pool: invalid wasm, a missing export, a missing import and a missing 
     ExecutionContextPool.create({ plugin: await compileSnippet(`export function other(): void {}`), traits }),
     /does not export the function handleEvent\(bytes\) -> bytes/,
   );
+  // A wrong signature is shown as declared and, where that differs, as WebAssembly sees it.
+  await assert.rejects(
+    ExecutionContextPool.create({
+      plugin: await compileSnippet(`export function handleEvent(): i32 { return 0; }`),
+      traits,
+    }),
+    (error: unknown) =>
+      error instanceof PluginLoadError &&
+      error.message ===
+        "the plugin exports handleEvent as () -> i32, but (bytes) -> bytes (in WebAssembly (i32) -> i32) is required",
+  );
+  await assert.rejects(
+    ExecutionContextPool.create({
+      plugin: await compileSnippet(`export function testX(): i32 { return 0; }`),
+      traits: [new AssemblyScriptEnv(), new PluginExports({ testX: { params: [], result: "void" } })],
+    }),
+    (error: unknown) =>
+      error instanceof PluginLoadError &&
+      error.message === "the plugin exports testX as () -> i32, but () -> void is required",
+  );
   await assert.rejects(
     ExecutionContextPool.create({
       plugin: await compileSnippet(`

@@ -55,6 +55,13 @@ function formatWasm(type: WasmFunctionType): string {
   return `(${type.params.join(", ")}) -> ${type.results.length === 0 ? "void" : type.results.join(", ")}`;
 }
 
+/** A declared signature, with its WebAssembly form when that reads differently (strings and buffers are pointers). */
+function formatDeclared(signature: Signature, wasm: WasmFunctionType): string {
+  const declared = formatSignature(signature);
+  const lowered = formatWasm(wasm);
+  return declared === lowered ? declared : `${declared} (in WebAssembly ${lowered})`;
+}
+
 function hostFunctionsByImport(traits: readonly Trait[]): Map<string, { fn: HostFunction; trait: Trait }> {
   const byImport = new Map<string, { fn: HostFunction; trait: Trait }>();
   for (const trait of traits) {
@@ -160,7 +167,7 @@ function checkModule(
     if (!sameType(expected, entry.type!)) {
       throw new PluginLoadError(
         `the plugin imports ${key} as ${formatWasm(entry.type!)}, but the ${provided.trait.name} trait ` +
-          `declares ${formatSignature(provided.fn)}, i.e. ${formatWasm(expected)}`,
+          `declares ${formatDeclared(provided.fn, expected)}`,
       );
     }
     used.push(provided.fn);
@@ -175,8 +182,9 @@ function checkModule(
     const expected = wasmSignature(signature);
     if (!sameType(expected, found.type!)) {
       throw new PluginLoadError(
-        `the plugin exports ${name} as ${formatWasm(found.type!)}, but ${formatSignature(signature)}, ` +
-          `i.e. ${formatWasm(expected)}, is required`,
+        `the plugin exports ${name} as ${formatWasm(found.type!)}, but ${
+          formatDeclared(signature, expected)
+        } is required`,
       );
     }
   }
