@@ -15,7 +15,7 @@ import { openSink, openSource } from "../pipeline/spec.ts";
 import type { LineProcessor } from "../pipeline/types.ts";
 import { ExecutionContextPool } from "../pool/pool.ts";
 import { openTokenStore } from "../store/open.ts";
-import { AssemblyScriptEnv, EventLines, Store, TeleportApi } from "../../traits/mod.ts";
+import { runTraits } from "./plugin_traits.ts";
 import { createPluginProcessor } from "./processor.ts";
 import type { RunSettings } from "./settings.ts";
 
@@ -72,12 +72,7 @@ export async function runEvents(settings: RunSettings, options: RunEventsOptions
       };
       const pool = await ExecutionContextPool.create({
         plugin: settings.plugin,
-        traits: [
-          new AssemblyScriptEnv(),
-          new Store(store),
-          new TeleportApi(counting),
-          new EventLines(),
-        ] as const,
+        traits: runTraits(store, counting),
         concurrency: settings.concurrency,
         timeout: settings.timeoutMs,
         memoryLimit: settings.memoryLimitBytes === undefined

@@ -13,7 +13,7 @@ import { preparePlugin } from "../pool/prepare.ts";
 import { errorMessage } from "../error_message.ts";
 import type { TeleportClient } from "../api/types.ts";
 import type { TokenStore } from "../store/types.ts";
-import { AssemblyScriptEnv, EventLines, Store, TeleportApi } from "../../traits/mod.ts";
+import { runTraits } from "../run/plugin_traits.ts";
 
 /** The plugin's WebAssembly entry, relative to the project. */
 export const PLUGIN_ENTRY = "assembly/index.ts";
@@ -249,12 +249,7 @@ async function checkLoadableByRun(binary: Uint8Array, path: string, target: Buil
     );
   }
   try {
-    await preparePlugin(binary, [
-      new AssemblyScriptEnv(),
-      new Store(UNCALLED_STORE),
-      new TeleportApi(UNCALLED_API),
-      new EventLines(),
-    ]);
+    await preparePlugin(binary, runTraits(UNCALLED_STORE, UNCALLED_API));
   } catch (e) {
     if (e instanceof PluginLoadError) throw new PluginBuildError(`${path}: ${e.message}`, { cause: e });
     throw e;
