@@ -13,7 +13,9 @@
  * output and nothing else.
  *
  * Messages become classes (see `message.ts` for their shape), nested types are named `Outer_Inner`, enums
- * become namespaces of `i32` constants. Types from `google/protobuf/descriptor.proto` are skipped: they
+ * become namespaces of `i32` constants. A package, type or enum value named with a word AssemblyScript
+ * reserves, or with a name the generated code uses (`let`, `type`, `string`, `Message`), gets a trailing `_`
+ * (`let_.type_.Message_`), in its declaration and in every reference. Types from `google/protobuf/descriptor.proto` are skipped: they
  * describe options, not data.
  *
  * @module
@@ -21,13 +23,13 @@
 import protobuf from "protobufjs";
 import { emitMessage, type MessageContext } from "./message.ts";
 import {
+  declaredName,
   docComment,
   localName,
   moduleOf,
   type NamedType,
   packageOf,
   referenceTo,
-  safeName,
 } from "./names.ts";
 import { RUNTIME_MODULE, RUNTIME_SOURCE } from "./runtime.ts";
 
@@ -149,20 +151,21 @@ function emitModule(module: string, types: NamedType[]): string {
         const target = packageOf(type);
         const targetModule = moduleOf(target);
         if (targetModule !== module) {
-          const name = target.length === 0 ? localName(type) : target[0];
+          const name = target.length === 0 ? localName(type) : declaredName(target[0]);
           imports.set(targetModule, (imports.get(targetModule) ?? new Set()).add(name));
         }
         return referenceTo(type, pkg);
       },
       use: (name) => runtimeNames.add(name),
     };
+    checkDistinctNames(node, pkg);
     for (const type of node.types) {
       if (body.length > 0) body.push("");
       body.push(...(type instanceof protobuf.Type ? emitMessage(type, ctx, indent) : emitEnum(type, indent)));
     }
     for (const [segment, child] of node.children) {
       if (body.length > 0) body.push("");
-      body.push(`${indent}export namespace ${segment} {`);
+      body.push(`${indent}export namespace ${declaredName(segment)} {`);
       emitNode(child, [...pkg, segment], indent + "  ");
       body.push(`${indent}}`);
     }
@@ -180,13 +183,33 @@ function emitModule(module: string, types: NamedType[]): string {
   return [...head, ...(head.at(-1) === "" ? [] : [""]), ...body, ""].join("\n");
 }
 
+/**
+ * Refuses two declarations of one name in a package namespace: nested types are named `Outer_Inner` and
+ * reserved names get a trailing `_`, so `Outer.Inner` and a type called `Outer_Inner`, or `let` and `let_`,
+ * would otherwise be emitted twice under the same name.
+ */
+function checkDistinctNames(node: PackageNode, pkg: readonly string[]): void {
+  const declared = new Map<string, string>();
+  const declare = (name: string, what: string) => {
+    const earlier = declared.get(name);
+    if (earlier !== undefined) {
+      throw new CodegenError(`${what} and ${earlier} would both be named '${name}' in the generated code`);
+    }
+    declared.set(name, what);
+  };
+  for (const type of node.types) declare(localName(type), type.fullName.slice(1));
+  for (const segment of node.children.keys()) {
+    declare(declaredName(segment), `package ${[...pkg, segment].join(".")}`);
+  }
+}
+
 function emitEnum(type: protobuf.Enum, indent: string): string[] {
   return [
     ...docComment(type.comment, indent),
     `${indent}export namespace ${localName(type)} {`,
     ...Object.entries(type.values).flatMap(([name, value]) => [
       ...docComment(type.comments[name], indent + "  "),
-      `${indent}  export const ${safeName(name)}: i32 = ${value};`,
+      `${indent}  export const ${declaredName(name)}: i32 = ${value};`,
     ]),
     `${indent}}`,
   ];
@@ -204,7 +227,9 @@ function emitIndex(modules: string[]): string {
   return [
     GENERATED_HEADER,
     "",
-    ...modules.map((m) => m === moduleOf([]) ? `export * from "./${m}";` : `export { ${m} } from "./${m}";`),
+    ...modules.map((m) =>
+      m === moduleOf([]) ? `export * from "./${m}";` : `export { ${declaredName(m)} } from "./${m}";`
+    ),
     "",
   ].join("\n");
 }

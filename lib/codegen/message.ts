@@ -3,7 +3,8 @@
  * `encode`, `size` and the `mergeFrom`/`writeTo` pair the runtime's Reader and Writer call for nesting.
  *
  * Fields keep their .proto names. The exceptions get a trailing `_`: AssemblyScript keywords (`default_`)
- * and the names of the class's own members (`size_`, `encode_`, `decode_`, `mergeFrom_`, `writeTo_`).
+ * and the names of the class's own members (`size_`, `encode_`, `decode_`, `mergeFrom_`, `writeTo_`, and
+ * `unknown_`, whose private storage would be the class's `_unknown`).
  *
  * Singular message fields are never null: a getter creates the message on first access (so decoding
  * allocates only what the input holds, and self-referencing types need no special case). A singular
@@ -25,7 +26,7 @@
  * @module
  */
 import protobuf from "protobufjs";
-import { docComment, localName, safeName, unique } from "./names.ts";
+import { declaredName, docComment, localName, safeName, unique } from "./names.ts";
 import { ENUM_SCALAR, fill, type Scalar, SCALARS, varintSize, WireType } from "./scalars.ts";
 
 /** What emitting a message needs from the file it goes into. */
@@ -36,8 +37,11 @@ export interface MessageContext {
   use(name: string): void;
 }
 
-/** Members every generated class has; fields with these names get a trailing `_`. */
-const RESERVED = ["size", "encode", "decode", "mergeFrom", "writeTo", "constructor", "_unknown"];
+/**
+ * Members every generated class has; fields with these names get a trailing `_`. `unknown` is there because
+ * a field's private storage is `_<field>`, and `_unknown` holds the unknown fields.
+ */
+const RESERVED = ["size", "encode", "decode", "mergeFrom", "writeTo", "constructor", "_unknown", "unknown"];
 
 interface OneofPlan {
   name: string;
@@ -93,7 +97,7 @@ export function emitMessage(type: protobuf.Type, ctx: MessageContext, indent: st
     out.push(
       ...docComment(`Field numbers of the members of oneof ${oneof.name}, as in \`${oneof.index}\`.`, indent),
       `${indent}export namespace ${oneof.constants} {`,
-      ...oneof.members.map((m) => `${i1}export const ${m.name}: i32 = ${m.number};`),
+      ...oneof.members.map((m) => `${i1}export const ${declaredName(m.name)}: i32 = ${m.number};`),
       `${indent}}`,
       "",
     );

@@ -11,3 +11,14 @@ export const RUNTIME_MODULE = "protobuf-runtime";
 
 /** The runtime's AssemblyScript source. */
 export const RUNTIME_SOURCE: string = source;
+
+/**
+ * The names the runtime exports (`Message`, `Reader`, `varintSize`, ...): generated modules import them, so
+ * no generated type or namespace may be called the same.
+ */
+export const RUNTIME_EXPORTS: ReadonlySet<string> = new Set(
+  [...source.matchAll(
+    /^(?:@\w+\s+)?export\s+(?:abstract\s+)?(?:class|function|namespace|const|enum)\s+([\w$]+)/gm,
+  )]
+    .map((m) => m[1]),
+);
