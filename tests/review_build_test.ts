@@ -107,6 +107,29 @@ Deno.test("build honours asconfig.json's outFile and shrinkLevel, shows progress
     assert.match(shrunk.stdout, /^build\/prod2\.wasm {2}/m);
     const shrunkBytes = (await Deno.stat(join(project, "build", "prod2.wasm"))).size;
     assert.ok(shrunkBytes < plainBytes, `shrinkLevel 2 gave ${shrunkBytes} bytes, the default ${plainBytes}`);
+
+    // The debug binary's source-map link names the map written next to it, under its own outFile name.
+    await editFile(
+      join(project, "asconfig.json"),
+      (text) => text.replace("build/debug.wasm", "build/dbg.wasm"),
+    );
+    const debug = await cli(["build", "--target", "debug"], project);
+    assert.equal(debug.code, 0, debug.stderr);
+    const link = WebAssembly.Module.customSections(
+      new WebAssembly.Module(await Deno.readFile(join(project, "build", "dbg.wasm"))),
+      "sourceMappingURL",
+    );
+    assert.equal(link.length, 1);
+    assert.equal(new TextDecoder().decode(new Uint8Array(link[0]).subarray(1)), "./dbg.wasm.map");
+    await Deno.stat(join(project, "build", "dbg.wasm.map"));
+
+    // A project outside the current folder is shown with its absolute path.
+    const outside = await cli(["build", "--target", "production", "-d", project], await Deno.makeTempDir());
+    assert.equal(outside.code, 0, outside.stderr);
+    assert.match(
+      outside.stdout,
+      new RegExp(`^${project.replaceAll("/", "\\/")}\\/build\\/prod2\\.wasm {2}`, "m"),
+    );
   });
 });
 

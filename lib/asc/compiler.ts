@@ -27,6 +27,11 @@ export interface CompileOptions {
   runtime?: "incremental" | "minimal" | "stub";
   /** Extra asc command-line flags, e.g. `["--initialMemory", "2"]`. */
   flags?: readonly string[];
+  /**
+   * File name (no folder) the binary will be saved as: a debug build's source-map link names
+   * `<binaryName>.map`, so it finds the map saved next to it. Default `module.wasm`.
+   */
+  binaryName?: string;
 }
 
 /** The outcome of a successful compilation. */
@@ -71,7 +76,10 @@ const decoder = new TextDecoder();
  */
 export async function compileAssemblyScript(options: CompileOptions): Promise<CompileResult> {
   const target = options.target ?? "release";
-  const outFile = "__out__.wasm";
+  const outFile = options.binaryName ?? "module.wasm";
+  if (outFile.includes("/") || outFile.includes("\\")) {
+    throw new TypeError(`binaryName must be a file name without a folder, not '${outFile}'`);
+  }
   const outputs = new Map<string, Uint8Array | string>();
   const argv = [
     ...options.entries,

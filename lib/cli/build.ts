@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { join, relative } from "node:path";
+import { join, relative, resolve } from "node:path";
 import type { BuildTarget } from "../scaffold/build.ts";
 import { PROJECT_DIR_OPTION, PROJECT_HINT } from "./new.ts";
 import { type Command, stringOption, UsageError } from "./command.ts";
@@ -86,9 +86,13 @@ export async function checkProjectDirOption(dir: string): Promise<void> {
   if (!info.isDirectory) throw new UsageError(`-d/--dir '${dir}' is not a folder`, PROJECT_HINT);
 }
 
-/** `path` (relative to the project `dir`) as seen from the current folder, with `/` separators. */
+/**
+ * `path` (relative to the project `dir`) as seen from the current folder, with `/` separators; absolute when
+ * the project lies outside the current folder.
+ */
 function pathFromCwd(dir: string, path: string): string {
-  return relative(Deno.cwd(), join(dir, path)).replaceAll("\\", "/");
+  const fromCwd = relative(Deno.cwd(), join(dir, path));
+  return (fromCwd.startsWith("..") ? resolve(dir, path) : fromCwd).replaceAll("\\", "/");
 }
 
 function formatBytes(bytes: number): string {

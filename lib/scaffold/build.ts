@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { dirname, isAbsolute, join, normalize, sep } from "node:path";
+import { basename, dirname, isAbsolute, join, normalize, sep } from "node:path";
 import { inspectWasm } from "../interop/wasm_binary.ts";
 import { PluginLoadError } from "../pool/errors.ts";
 import { preparePlugin } from "../pool/prepare.ts";
@@ -298,6 +298,7 @@ export async function buildPlugin(
       entries: [PLUGIN_ENTRY],
       baseDir: projectDir,
       target: target === "production" ? "release" : "debug",
+      binaryName: basename(config.outFile),
       flags: [
         ...(config.optimizeLevel === undefined ? [] : ["--optimizeLevel", String(config.optimizeLevel)]),
         ...(config.shrinkLevel === undefined ? [] : ["--shrinkLevel", String(config.shrinkLevel)]),
