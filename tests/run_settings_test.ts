@@ -121,6 +121,14 @@ Deno.test("errors are one line naming the flag or the config key", async () => {
     [flags({ plugin: "p.wasm", from: "stdin" }), /^--to is required/],
     [flags({ ...MINIMAL, timeout: "soon" }), /^--timeout must be a duration such as 500ms.*got "soon"$/],
     [flags({ ...MINIMAL, timeout: "0" }), /^--timeout must be a duration.*above zero/],
+    [
+      flags({ ...MINIMAL, timeout: "99999999999999999999" }),
+      /^--timeout must be a duration.*at most 2147483647 ms/,
+    ],
+    [
+      flags({ ...MINIMAL, "status-interval": "600h" }),
+      /^--status-interval must be a duration.*at most 2147483647 ms; got "600h"$/,
+    ],
     [flags({ ...MINIMAL, concurrency: "0" }), /^--concurrency must be an integer from 1 to 1024, got "0"$/],
     [flags({ ...MINIMAL, "memory-limit": "100000" }), /^--memory-limit must be a size such as 64MiB/],
     [flags({ ...MINIMAL, "on-plugin-error": "ignore" }), /^--on-plugin-error ignore: expected one of/],

@@ -209,6 +209,8 @@ function integer(values: RunValues, name: string, fallback: number, min: number,
 }
 
 const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+/** The longest duration a timer can wait (2^31 - 1 ms, about 24.8 days). */
+const MAX_DURATION_MS = 2 ** 31 - 1;
 
 /**
  * A duration in milliseconds: a number of milliseconds, or Go-style text as event-handler's TOML has it
@@ -219,10 +221,10 @@ function duration(values: RunValues, name: string, fallback: string, min: number
   const text = String(entry.value).trim();
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text);
   const millis = match ? Math.round(Number(match[1]) * DURATION_UNITS[match[2] ?? "ms"]) : NaN;
-  if (!(millis >= min) || typeof entry.value === "boolean") {
+  if (!(millis >= min && millis <= MAX_DURATION_MS) || typeof entry.value === "boolean") {
     throw new RunSettingsError(
       `${entry.origin} must be a duration such as 500ms, 2s or 1m (a bare number is milliseconds)` +
-        `${min > 0 ? ", above zero" : ""}; got ${JSON.stringify(entry.value)}`,
+        `${min > 0 ? ", above zero" : ""}, at most ${MAX_DURATION_MS} ms; got ${JSON.stringify(entry.value)}`,
     );
   }
   return millis;
