@@ -208,3 +208,27 @@ Deno.test("the modify tutorial without its fields.set line fails at the test's M
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a test that allocates without end fails at the memory limit, long before its time limit", async () => {
+  await withProject({
+    "assembly/hog.test.ts": `export function testHog(): void {
+    const chunks = new Array<ArrayBuffer>();
+    while (true) chunks.push(new ArrayBuffer(1024 * 1024));
+}
+
+export function testSmall(): void {
+    const chunk = new ArrayBuffer(1024 * 1024);
+    assert(chunk.byteLength == 1024 * 1024);
+}
+`,
+  }, async (dir) => {
+    const summary = await runPluginTests({
+      projectDir: dir,
+      memoryLimitBytes: 16 * 1024 * 1024,
+      timeoutMs: 60_000,
+    });
+    assert.deepEqual(failures(summary), {
+      testHog: "testHog failed: memory limit 16777216 bytes (256 pages) exceeded at undefined",
+    });
+  });
+});

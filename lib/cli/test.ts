@@ -5,7 +5,12 @@
  */
 import { TOKEN_STORE_SPEC_FORMS } from "../store/open.ts";
 import { formatSummary, formatTestResult, type TestEvent } from "../testing/results.ts";
-import { DEFAULT_TEST_TIMEOUT_MS, type PluginTestOptions } from "../testing/options.ts";
+import {
+  DEFAULT_TEST_MEMORY_LIMIT,
+  DEFAULT_TEST_TIMEOUT_MS,
+  type PluginTestOptions,
+} from "../testing/options.ts";
+import { MEMORY_SIZE_FORMS, parseMemorySize } from "../memory_size.ts";
 import { PROJECT_DIR_OPTION, PROJECT_HINT } from "./new.ts";
 import { checkProjectDirOption } from "./build.ts";
 import { type Command, flagOption, integerOption, stringOption, UsageError } from "./command.ts";
@@ -42,6 +47,12 @@ export const testCommand: Command = {
       default: String(DEFAULT_TEST_TIMEOUT_MS),
       description: "Limit of one test in milliseconds.",
     },
+    "memory-limit": {
+      type: "string",
+      valueName: "SIZE",
+      default: DEFAULT_TEST_MEMORY_LIMIT,
+      description: `Cap of each test instance's memory: ${MEMORY_SIZE_FORMS}. Use the limit run is given.`,
+    },
     prebuilt: {
       type: "string",
       short: "b",
@@ -71,12 +82,19 @@ export const testCommand: Command = {
       fixturesDir: stringOption(args, "fixtures"),
       concurrency: integerOption(args, "concurrency") ?? 1,
       timeoutMs: integerOption(args, "timeout") ?? DEFAULT_TEST_TIMEOUT_MS,
+      memoryLimitBytes: memoryLimitOption(stringOption(args, "memory-limit") ?? DEFAULT_TEST_MEMORY_LIMIT),
       prebuiltWasm: stringOption(args, "prebuilt"),
       store: stringOption(args, "store"),
       buildCache: !flagOption(args, "rebuild"),
     });
   },
 };
+
+function memoryLimitOption(text: string): number {
+  const bytes = parseMemorySize(text);
+  if (bytes === undefined) throw new UsageError(`--memory-limit must be ${MEMORY_SIZE_FORMS}, got '${text}'`);
+  return bytes;
+}
 
 /**
  * Runs a project's tests and prints the report: compile times, each test's trace lines and result, the

@@ -21,6 +21,7 @@ import { PROCESSOR_ERROR_POLICIES, type ProcessorErrorPolicy } from "../pipeline
 import { parseTokenStoreSpec } from "../store/open.ts";
 import { parseTeleportClientSpec, type TeleportClientSpec } from "../api/open.ts";
 import { RUN_DEFAULTS } from "./defaults.ts";
+import { MEMORY_SIZE_FORMS, parseMemorySize } from "../memory_size.ts";
 
 /** One option value and where it came from, for error messages. */
 export interface RunValue {
@@ -230,17 +231,12 @@ function duration(values: RunValues, name: string, fallback: string, min: number
   return millis;
 }
 
-const SIZE_UNITS: Readonly<Record<string, number>> = { "": 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
-const WASM_PAGE = 65536;
-
 /** A memory size in bytes: `67108864`, `64MiB`, `65536KiB`, `1GiB`; a multiple of 64 KiB, at most 4 GiB. */
 function byteSize(entry: RunValue): number {
-  const match = /^(\d+)\s*(|kib|mib|gib)$/i.exec(String(entry.value).trim());
-  const bytes = match ? Number(match[1]) * SIZE_UNITS[match[2].toLowerCase()] : NaN;
-  if (!(bytes > 0) || bytes % WASM_PAGE !== 0 || bytes > 4 * 1024 ** 3 || typeof entry.value === "boolean") {
+  const bytes = typeof entry.value === "boolean" ? undefined : parseMemorySize(String(entry.value));
+  if (bytes === undefined) {
     throw new RunSettingsError(
-      `${entry.origin} must be a size such as 64MiB or 1GiB (a multiple of 64KiB, at most 4GiB), ` +
-        `got ${JSON.stringify(entry.value)}`,
+      `${entry.origin} must be ${MEMORY_SIZE_FORMS}, got ${JSON.stringify(entry.value)}`,
     );
   }
   return bytes;

@@ -186,6 +186,7 @@ async function runTest(
         new PluginExports({ [name]: { params: [], result: "void" } } as const),
       ],
       timeout: options.timeoutMs ?? DEFAULT_TEST_TIMEOUT_MS,
+      memoryLimit: options.memoryLimitBytes === undefined ? undefined : { bytes: options.memoryLimitBytes },
       logger: quietPoolLogger,
     });
     await pool.execute(name);
