@@ -16,6 +16,7 @@ import { parseJsonObjectLine } from "../teleport_json/json.ts";
 import type { DeadLetterEntry, DeadLetterFile } from "./dead_letter.ts";
 import { createCounters, formatStatus, type PipelineCounters } from "./metrics.ts";
 import { BoundedQueue } from "./queue.ts";
+import { RepeatCollapser } from "./repeats.ts";
 import { retryForever, type RetryOptions, untilAborted } from "./retry.ts";
 import type {
   InputRecord,
@@ -58,6 +59,11 @@ export interface PipelineOptions<P> {
   statusIntervalMs?: number;
   /** Counters to update (e.g. shared with a metrics server); fresh ones by default. */
   counters?: PipelineCounters;
+  /**
+   * Interval of the summaries of repeated per-event failures, in milliseconds: a failure is logged the first
+   * time, then its repeats are counted and logged as one line per interval. Default 10,000.
+   */
+  repeatSummaryIntervalMs?: number;
 }
 
 /** How a pipeline run ended. */
@@ -123,9 +129,34 @@ export async function runPipeline<P>(options: PipelineOptions<P>): Promise<Pipel
   else stop.addEventListener("abort", onStop, { once: true });
   const status = startStatusLine(counters, options.statusIntervalMs ?? 10_000);
 
+  // One line per failing event would flood the log when a failure hits every event: repeats are summarised.
+  const repeatIntervalMs = options.repeatSummaryIntervalMs ?? 10_000;
+  const malformedLog = new RepeatCollapser<P>(repeatIntervalMs, {
+    first: (error, position) => log.error("malformed input at {position}: {error}", { position, error }),
+    repeated: (error, count, seconds) =>
+      log.error("... and {count} more malformed lines like it in the last {seconds} s: {error}", {
+        count,
+        seconds,
+        error,
+      }),
+  });
+  const failureLog = new RepeatCollapser<P>(repeatIntervalMs, {
+    first: (error, position) =>
+      log.warn("processing failed at {position} ({policy}): {error}", { position, policy, error }),
+    repeated: (error, count, seconds) =>
+      log.warn(
+        "... and {count} more processing failures like it in the last {seconds} s ({policy}): {error}",
+        {
+          count,
+          seconds,
+          policy,
+          error,
+        },
+      ),
+  });
   const malformed = (record: SourceRecord<P>, error: string, deadLetters: DeadLetterEntry[]) => {
     counters.malformed++;
-    log.error("malformed input at {position}: {error}", { position: record.position, error });
+    malformedLog.report(error, record.position);
     deadLetters.push(deadLetter("malformed", error, record));
   };
 
@@ -185,11 +216,7 @@ export async function runPipeline<P>(options: PipelineOptions<P>): Promise<Pipel
             break;
           }
           counters.processorErrors++;
-          log.warn("processing failed at {position} ({policy}): {error}", {
-            position: positions[i],
-            policy,
-            error: result.message,
-          });
+          failureLog.report(result.message, positions[i]);
           if (policy === "forward-original") {
             lines.push(inputs[i].line);
           } else if (policy === "drop") {
@@ -260,6 +287,8 @@ export async function runPipeline<P>(options: PipelineOptions<P>): Promise<Pipel
     clearTimeout(abandonTimer);
     stop.removeEventListener("abort", onStop);
     status.stop();
+    malformedLog.close();
+    failureLog.close();
   }
   const durationMs = performance.now() - started;
   log.info("finished in {seconds} s: {status}", {
