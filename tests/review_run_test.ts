@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { RepeatCollapser } from "../lib/pipeline/repeats.ts";
-import { plugin, runCli } from "./run_support.ts";
+import { CLI, plugin, runCli } from "./run_support.ts";
 
 /** `count` lines of one event type; `fields(i)` adds to the i-th. */
 async function writeLog(dir: string, count: number, fields: (i: number) => Record<string, unknown>) {
@@ -27,6 +27,122 @@ async function countLines(path: string): Promise<number> {
     throw error;
   }
 }
+
+/** A `run` child whose stderr is collected as it comes. */
+class RunProcess {
+  readonly child: Deno.ChildProcess;
+  stderr = "";
+  readonly #reading: Promise<void>;
+
+  constructor(args: string[]) {
+    const child = this.child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--no-prompt", CLI, "run", ...args],
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    this.#reading = (async () => {
+      for await (const text of child.stderr.pipeThrough(new TextDecoderStream())) this.stderr += text;
+    })();
+  }
+
+  /** Waits until `condition` holds (or the process ends, which fails). */
+  async waitFor(what: string, condition: () => boolean | Promise<boolean>): Promise<void> {
+    let ended = false;
+    this.child.status.then(() => ended = true);
+    const deadline = Date.now() + 60_000;
+    while (!(await condition())) {
+      if (ended || Date.now() > deadline) throw new Error(`no ${what}; stderr:\n${this.stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  async finished(): Promise<Deno.CommandStatus> {
+    const status = await this.child.status;
+    await this.#reading;
+    return status;
+  }
+}
+
+Deno.test("a second run on the same state directory is refused; a holder killed with -9 leaves no stale lock", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "review-run-lock-" });
+  try {
+    await writeLog(join(dir, "log"), 500, (i) => ({ user: `user-${i}` }));
+    const state = join(dir, "state");
+    const common = ["--no-plugin", "--from", `file:${join(dir, "log")}`, "--state-dir", state];
+    const common2 = ["--status-interval", "0"];
+    // The holder follows the log, so it keeps running (and holding the state directory).
+    const holder = new RunProcess([...common, ...common2, "--to", `file:${join(dir, "a.jsonl")}`]);
+    try {
+      await holder.waitFor(
+        "delivery by the holder",
+        async () => await countLines(join(dir, "a.jsonl")) === 500,
+      );
+
+      const second = await runCli([
+        ...common,
+        ...common2,
+        "--no-follow",
+        "--to",
+        `file:${join(dir, "b.jsonl")}`,
+      ]);
+      assert.equal(second.code, 1);
+      assert.equal(
+        second.stderr,
+        `error: --state-dir ${state}: another run holds this state directory (process ${holder.child.pid}, ` +
+          `lock ${join(state, "run.lock")}); stop it first or give each run its own state directory\n`,
+      );
+      assert.equal(await countLines(join(dir, "b.jsonl")), 0, "the refused run delivered nothing");
+    } finally {
+      holder.child.kill("SIGKILL");
+      assert.equal((await holder.finished()).signal, "SIGKILL");
+    }
+
+    await writeLog(join(dir, "log"), 600, (i) => ({ user: `user-${i}` }));
+    const after = await runCli([
+      ...common,
+      ...common2,
+      "--no-follow",
+      "--to",
+      `file:${join(dir, "b.jsonl")}`,
+    ]);
+    assert.equal(after.code, 0, after.stderr);
+    // The killed holder's position was saved: only the 100 new events (and maybe a few resent) are delivered.
+    const delivered = await countLines(join(dir, "b.jsonl"));
+    assert.ok(delivered >= 100 && delivered < 600, `delivered ${delivered}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a state directory that cannot be created is named with its flag or config key", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "review-run-state-" });
+  try {
+    await Deno.writeTextFile(join(dir, "file"), "");
+    const state = join(dir, "file", "state");
+    const flag = await runCli(["--no-plugin", "--from", "stdin", "--to", "stdout", "--state-dir", state]);
+    assert.equal(flag.code, 1);
+    assert.match(
+      flag.stderr,
+      /^error: --state-dir \S+\/file\/state: cannot use it as the state directory: .+\n$/,
+    );
+    assert.doesNotMatch(flag.stderr, /mkdir/);
+
+    const config = join(dir, "run.toml");
+    await Deno.writeTextFile(
+      config,
+      'storage = "file/state"\nfrom = "stdin"\nto = "stdout"\nno-plugin = true\n',
+    );
+    const keyed = await runCli(["--config", config]);
+    assert.equal(keyed.code, 1);
+    assert.match(
+      keyed.stderr,
+      /^error: storage in \S+run\.toml \S+\/file\/state: cannot use it as the state/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
 
 Deno.test("a failure hitting every event is logged once, then its repeats as one summary line", async () => {
   // The count example takes a token per failed login's user: an empty login makes every call fail.

@@ -26,6 +26,7 @@ Deno.test("defaults: kv store, dead letters and dry-run locks inside the state d
     memoryLimitBytes: undefined,
     batchSize: 1000,
     stateDir: ".state",
+    stateDirOrigin: "--state-dir (default)",
     follow: true,
     onPluginError: "forward-original",
     deadLetter: join(".state", "dead-letter.jsonl"),

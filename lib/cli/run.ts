@@ -17,6 +17,7 @@ export const runCommand: Command = {
     "the plugin returns: the original line when unchanged, the re-rendered event when modified, nothing when",
     "dropped. Delivery is at least once: the source position is saved in the state directory only after the",
     "sink acknowledged, so a restart resumes there. SIGINT/SIGTERM deliver the events already read and exit 0.",
+    "One run at a time uses a state directory (it holds STATE-DIR/run.lock).",
     "",
     "Sources: file:PATH (Teleport's file audit log: a directory of *.log files, or one file), stdin,",
     "http(s)://HOST:PORT (a fluentd-compatible receiver event-handler can post to).",

@@ -5,8 +5,10 @@
  *
  * @module
  */
+import { join } from "node:path";
 import { openTeleportClient } from "../api/open.ts";
 import type { TeleportClient } from "../api/types.ts";
+import { errorMessage } from "../error_message.ts";
 import { logger } from "../log.ts";
 import { DeadLetterFile } from "../pipeline/dead_letter.ts";
 import { createCounters, type PipelineCounters, serveMetrics } from "../pipeline/metrics.ts";
@@ -56,7 +58,8 @@ export async function runEvents(settings: RunSettings, options: RunEventsOptions
   const cleanup: (() => Promise<void>)[] = [];
   let locksRequested = 0;
   try {
-    await Deno.mkdir(settings.stateDir, { recursive: true });
+    const lock = await lockStateDir(settings.stateDir, settings.stateDirOrigin);
+    cleanup.push(() => Promise.resolve(lock.close()));
     let processor: LineProcessor | undefined;
     if (settings.plugin !== undefined) {
       const store = await openTokenStore(settings.store);
@@ -123,4 +126,54 @@ export async function runEvents(settings: RunSettings, options: RunEventsOptions
       await close().catch((error) => log.error("closing failed: {error}", { error }));
     }
   }
+}
+
+/** The lock file inside the state directory that one run at a time holds. */
+export const STATE_DIR_LOCK_FILE = "run.lock";
+
+/** The state directory is held by another running `run`. */
+export class StateDirInUseError extends Error {
+  /** Creates the error with its one-line message. */
+  constructor(message: string) {
+    super(message);
+    this.name = "StateDirInUseError";
+  }
+}
+
+/**
+ * Creates the state directory and takes an exclusive lock on its lock file: two runs sharing positions would
+ * each deliver every event. The operating system releases the lock when the process ends, however it ends, so
+ * a killed run leaves no stale lock behind. Closing the file releases it.
+ */
+async function lockStateDir(dir: string, origin: string): Promise<Deno.FsFile> {
+  const path = join(dir, STATE_DIR_LOCK_FILE);
+  let file: Deno.FsFile;
+  try {
+    await Deno.mkdir(dir, { recursive: true });
+    file = await Deno.open(path, { read: true, write: true, create: true });
+  } catch (error) {
+    throw new Error(`${origin} ${dir}: cannot use it as the state directory: ${osReason(error)}`);
+  }
+  try {
+    if (!(await file.tryLock(true))) {
+      const holder = (await Deno.readTextFile(path).catch(() => "")).trim();
+      throw new StateDirInUseError(
+        `${origin} ${dir}: another run holds this state directory (${
+          /^\d+$/.test(holder) ? `process ${holder}, ` : ""
+        }lock ${path}); stop it first or give each run its own state directory`,
+      );
+    }
+    // The holder's process id, so that the refused run can name it.
+    await file.truncate(0);
+    await file.write(new TextEncoder().encode(`${Deno.pid}\n`));
+    return file;
+  } catch (error) {
+    file.close();
+    throw error;
+  }
+}
+
+/** An OS error's reason without the operation and path Deno appends (`: mkdir '/x'`). */
+function osReason(error: unknown): string {
+  return errorMessage(error).replace(/: \w+ '[^']*'$/, "");
 }

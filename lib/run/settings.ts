@@ -61,6 +61,8 @@ export interface RunSettings {
   batchSize: number;
   /** Where positions, the default token store, dead letters and dry-run locks live. */
   stateDir: string;
+  /** Where {@linkcode RunSettings.stateDir} came from, for messages: `--state-dir`, `storage in FILE`. */
+  stateDirOrigin: string;
   /** File source: keep following the log at its end (`false`: stop at the end). */
   follow: boolean;
   /** What happens to an event whose plugin call failed. */
@@ -143,6 +145,7 @@ export function resolveRunSettings(values: RunValues): RunSettings {
     memoryLimitBytes: memoryLimit === undefined ? undefined : byteSize(memoryLimit),
     batchSize: integer(values, "batch-size", RUN_DEFAULTS.batchSize, 1, 100_000),
     stateDir,
+    stateDirOrigin: values["state-dir"]?.origin ?? "--state-dir (default)",
     follow: bool(values, "follow") ?? true,
     onPluginError: policy as ProcessorErrorPolicy,
     deadLetter: str(values, "dead-letter") ?? join(stateDir, "dead-letter.jsonl"),
