@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { RepeatCollapser } from "../lib/pipeline/repeats.ts";
-import { CLI, plugin, runCli } from "./run_support.ts";
+import { resolveRunSettings } from "../lib/run/settings.ts";
+import { CLI, plugin, QUIET_PASSTHROUGH, runCli } from "./run_support.ts";
 
 /** `count` lines of one event type; `fields(i)` adds to the i-th. */
 async function writeLog(dir: string, count: number, fields: (i: number) => Record<string, unknown>) {
@@ -64,6 +65,14 @@ class RunProcess {
   }
 }
 
+/** A loopback port nothing listens on. */
+function closedPort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = listener.addr.port;
+  listener.close();
+  return port;
+}
+
 Deno.test("a second run on the same state directory is refused; a holder killed with -9 leaves no stale lock", async () => {
   const dir = await Deno.makeTempDir({ prefix: "review-run-lock-" });
   try {
@@ -113,6 +122,64 @@ Deno.test("a second run on the same state directory is refused; a holder killed 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("a second SIGTERM while the sink is down stops at once; nothing is checkpointed past delivery", async () => {
+  const wasm = await plugin("passthrough", QUIET_PASSTHROUGH);
+  const dir = await Deno.makeTempDir({ prefix: "review-run-force-" });
+  try {
+    await writeLog(join(dir, "log"), 300, (i) => ({ user: `user-${i}` }));
+    const common = [
+      "--plugin",
+      wasm,
+      "--store",
+      "memory",
+      "--from",
+      `file:${join(dir, "log")}`,
+      "--state-dir",
+      join(dir, "state"),
+      "--status-interval",
+      "0",
+    ];
+    const run = new RunProcess([...common, "--to", `forward://127.0.0.1:${closedPort()}`]);
+    await run.waitFor("failed write", () => run.stderr.includes("retrying in"));
+    run.child.kill("SIGTERM");
+    await run.waitFor("stop", () => run.stderr.includes("stopping: delivering events already read"));
+    const secondSignal = Date.now();
+    run.child.kill("SIGTERM");
+    const status = await run.finished();
+    // Without the second signal the drain would go on for its 30 s.
+    assert.ok(Date.now() - secondSignal < 10_000, `took ${Date.now() - secondSignal} ms`);
+    assert.equal(status.code, 1, run.stderr);
+    assert.match(run.stderr, /a second signal stops at once/);
+    assert.match(
+      run.stderr,
+      /\nerror: stopped before every event read was delivered; they will be read again on restart\n$/,
+    );
+
+    const out = join(dir, "out.jsonl");
+    const again = await runCli([...common, "--no-follow", "--to", `file:${out}`]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(await countLines(out), 300, "every event is delivered after the restart");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the drain limit after a stop is a setting: 30 s unless given", () => {
+  const values = {
+    plugin: { value: "p.wasm", origin: "--plugin" },
+    from: { value: "stdin", origin: "--from" },
+    to: { value: "stdout", origin: "--to" },
+  };
+  assert.equal(resolveRunSettings(values).shutdownTimeoutMs, 30_000);
+  const given = { ...values, "shutdown-timeout": { value: "5s", origin: "shutdown-timeout in run.toml" } };
+  assert.equal(resolveRunSettings(given).shutdownTimeoutMs, 5_000);
+  assert.throws(
+    () =>
+      resolveRunSettings({ ...values, "shutdown-timeout": { value: "soon", origin: "--shutdown-timeout" } }),
+    /^RunSettingsError: --shutdown-timeout must be a duration such as 500ms/,
+  );
 });
 
 Deno.test("a state directory that cannot be created is named with its flag or config key", async () => {

@@ -37,6 +37,7 @@ Deno.test("defaults: kv store, dead letters and dry-run locks inside the state d
     sourceTls: { cert: undefined, key: undefined, ca: undefined },
     sinkTls: { cert: undefined, key: undefined, ca: undefined },
     statusIntervalMs: 10_000,
+    shutdownTimeoutMs: 30_000,
   });
 });
 

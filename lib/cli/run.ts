@@ -16,8 +16,9 @@ export const runCommand: Command = {
     "Reads Teleport audit events (JSON lines), runs each through the plugin's handleEvent, and forwards what",
     "the plugin returns: the original line when unchanged, the re-rendered event when modified, nothing when",
     "dropped. Delivery is at least once: the source position is saved in the state directory only after the",
-    "sink acknowledged, so a restart resumes there. SIGINT/SIGTERM deliver the events already read and exit 0.",
-    "One run at a time uses a state directory (it holds STATE-DIR/run.lock).",
+    "sink acknowledged, so a restart resumes there. SIGINT/SIGTERM deliver the events already read and exit 0;",
+    "a second SIGINT/SIGTERM, or the shutdown timeout (30s) passing, stops at once and exits 1: what was not",
+    "delivered is read again on restart. One run at a time uses a state directory (it holds STATE-DIR/run.lock).",
     "",
     "Sources: file:PATH (Teleport's file audit log: a directory of *.log files, or one file), stdin,",
     "http(s)://HOST:PORT (a fluentd-compatible receiver event-handler can post to).",
@@ -64,9 +65,10 @@ export const runCommand: Command = {
       }
       throw error;
     }
-    const controller = new AbortController();
-    using _signals = signals.abortOnSignals(controller);
-    const summary = await runEvents(settings, { signal: controller.signal });
+    const stop = new AbortController();
+    const force = new AbortController();
+    using _signals = signals.abortOnSignals(stop, force);
+    const summary = await runEvents(settings, { signal: stop.signal, force: force.signal });
     if (settings.plugin !== undefined) {
       const where = settings.api.kind === "dry-run" ? ` (written to ${settings.api.path})` : "";
       console.error(`locks requested by the plugin: ${summary.locksRequested}${where}`);

@@ -55,6 +55,11 @@ export interface PipelineOptions<P> {
   signal?: AbortSignal;
   /** After a stop, how long to keep trying to deliver events already read, in milliseconds. Default 30,000. */
   drainTimeoutMs?: number;
+  /**
+   * Aborting it gives up delivering at once, as a timed-out drain does: events not delivered are not
+   * acknowledged, so they are read again on restart.
+   */
+  forceSignal?: AbortSignal;
   /** Interval of the status line on the log, in milliseconds; 0 turns it off. Default 10,000. */
   statusIntervalMs?: number;
   /** Counters to update (e.g. shared with a metrics server); fresh ones by default. */
@@ -117,16 +122,23 @@ export async function runPipeline<P>(options: PipelineOptions<P>): Promise<Pipel
   const maxBatch = options.maxBatch ?? 1_000;
 
   let abandonTimer: ReturnType<typeof setTimeout> | undefined;
+  const drainTimeoutMs = options.drainTimeoutMs ?? 30_000;
   const onStop = () => {
     reading.abort(stop.reason);
-    log.info("stopping: delivering events already read");
-    abandonTimer = setTimeout(
-      () => abandon.abort(new Error("drain timed out")),
-      options.drainTimeoutMs ?? 30_000,
-    );
+    log.info("stopping: delivering events already read (for at most {seconds} s)", {
+      seconds: drainTimeoutMs / 1000,
+    });
+    abandonTimer = setTimeout(() => abandon.abort(new Error("drain timed out")), drainTimeoutMs);
+  };
+  const force = options.forceSignal;
+  const onForce = () => {
+    reading.abort(force!.reason);
+    abandon.abort(force!.reason);
   };
   if (stop.aborted) onStop();
   else stop.addEventListener("abort", onStop, { once: true });
+  if (force?.aborted) onForce();
+  else force?.addEventListener("abort", onForce, { once: true });
   const status = startStatusLine(counters, options.statusIntervalMs ?? 10_000);
 
   // One line per failing event would flood the log when a failure hits every event: repeats are summarised.
@@ -286,6 +298,7 @@ export async function runPipeline<P>(options: PipelineOptions<P>): Promise<Pipel
     await lastAck;
     clearTimeout(abandonTimer);
     stop.removeEventListener("abort", onStop);
+    force?.removeEventListener("abort", onForce);
     status.stop();
     malformedLog.close();
     failureLog.close();

@@ -25,8 +25,13 @@ const log = logger("run");
 
 /** Options of {@linkcode runEvents}. */
 export interface RunEventsOptions {
-  /** Aborting it stops reading; events already read are delivered before the run ends. */
+  /**
+   * Aborting it stops reading; events already read are delivered before the run ends (for at most
+   * {@linkcode RunSettings.shutdownTimeoutMs}).
+   */
   signal?: AbortSignal;
+  /** Aborting it gives up delivering at once; what was not delivered is read again on restart. */
+  force?: AbortSignal;
   /** Counters to update (fresh ones by default). */
   counters?: PipelineCounters;
   /** Called once the source, sink and plugin are ready (e.g. to tell a supervisor). */
@@ -117,6 +122,8 @@ export async function runEvents(settings: RunSettings, options: RunEventsOptions
       // Enough batches in flight to keep every plugin instance busy while the sink writes.
       maxQueuedBatches: Math.max(4, settings.concurrency + 2),
       signal: options.signal,
+      drainTimeoutMs: settings.shutdownTimeoutMs,
+      forceSignal: options.force,
       statusIntervalMs: settings.statusIntervalMs,
       counters,
     });

@@ -83,6 +83,8 @@ export interface RunSettings {
   sinkTls: TlsFiles;
   /** Interval of the status line in milliseconds; 0 turns it off. */
   statusIntervalMs: number;
+  /** After a stop, how long delivering the events already read may take, in milliseconds. */
+  shutdownTimeoutMs: number;
 }
 
 /** Resolves and validates `values`; throws {@linkcode RunSettingsError} on the first unusable one. */
@@ -158,6 +160,7 @@ export function resolveRunSettings(values: RunValues): RunSettings {
     sourceTls,
     sinkTls,
     statusIntervalMs: duration(values, "status-interval", RUN_DEFAULTS.statusInterval, 0),
+    shutdownTimeoutMs: duration(values, "shutdown-timeout", SHUTDOWN_TIMEOUT_DEFAULT, 0),
   };
 }
 
@@ -211,6 +214,9 @@ function integer(values: RunValues, name: string, fallback: number, min: number,
   }
   return value;
 }
+
+/** The default limit of delivering events already read after a stop. */
+const SHUTDOWN_TIMEOUT_DEFAULT = "30s";
 
 const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 /** The longest duration a timer can wait (2^31 - 1 ms, about 24.8 days). */
