@@ -211,6 +211,42 @@ Deno.test("a state directory that cannot be created is named with its flag or co
   }
 });
 
+Deno.test("a plugin timeout under 10 ms is warned about at start; help says a bare number is milliseconds", async () => {
+  const wasm = await plugin("passthrough", QUIET_PASSTHROUGH);
+  const dir = await Deno.makeTempDir({ prefix: "review-run-timeout-" });
+  try {
+    await writeLog(join(dir, "log"), 3, (i) => ({ user: `user-${i}` }));
+    const common = [
+      "--plugin",
+      wasm,
+      "--store",
+      "memory",
+      "--from",
+      `file:${join(dir, "log")}`,
+      "--no-follow",
+      "--state-dir",
+      join(dir, "state"),
+      "--to",
+      `file:${join(dir, "out.jsonl")}`,
+      "--status-interval",
+      "0",
+    ];
+    const short = await runCli([...common, "--timeout", "5"]);
+    assert.equal(short.code, 0, short.stderr);
+    assert.equal(short.stderr.match(/the plugin call timeout is 5 ms, very short/g)?.length, 1, short.stderr);
+
+    await Deno.remove(join(dir, "state"), { recursive: true });
+    const usual = await runCli([...common, "--timeout", "2s"]);
+    assert.equal(usual.code, 0, usual.stderr);
+    assert.doesNotMatch(usual.stderr, /very short/);
+
+    const help = await runCli(["--help"]);
+    assert.match(help.stdout, /a bare number is milliseconds/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("a failure hitting every event is logged once, then its repeats as one summary line", async () => {
   // The count example takes a token per failed login's user: an empty login makes every call fail.
   const wasm = await plugin("count");

@@ -20,6 +20,8 @@ export const runCommand: Command = {
     "a second SIGINT/SIGTERM, or the shutdown timeout (30s) passing, stops at once and exits 1: what was not",
     "delivered is read again on restart. One run at a time uses a state directory (it holds STATE-DIR/run.lock).",
     "",
+    "Durations (--timeout, --status-interval) take a unit: 500ms, 2s, 1m, 1h; a bare number is milliseconds.",
+    "",
     "Sources: file:PATH (Teleport's file audit log: a directory of *.log files, or one file), stdin,",
     "http(s)://HOST:PORT (a fluentd-compatible receiver event-handler can post to).",
     "Sinks: stdout, file:PATH, http(s)://HOST:PORT/TAG (fluentd HTTP), forward://HOST:PORT[?tag=TAG] (Forward).",

@@ -65,6 +65,13 @@ export async function runEvents(settings: RunSettings, options: RunEventsOptions
   try {
     const lock = await lockStateDir(settings.stateDir, settings.stateDirOrigin);
     cleanup.push(() => Promise.resolve(lock.close()));
+    if (settings.plugin !== undefined && settings.timeoutMs < SHORT_TIMEOUT_MS) {
+      log.warn(
+        "the plugin call timeout is {millis} ms, very short: most calls may time out (a bare number is " +
+          "milliseconds: write 2s for two seconds)",
+        { millis: settings.timeoutMs },
+      );
+    }
     let processor: LineProcessor | undefined;
     if (settings.plugin !== undefined) {
       const store = await openTokenStore(settings.store);
@@ -134,6 +141,9 @@ export async function runEvents(settings: RunSettings, options: RunEventsOptions
     }
   }
 }
+
+/** Plugin call timeouts below this are most likely a unit left out (`--timeout 5` is 5 ms). */
+const SHORT_TIMEOUT_MS = 10;
 
 /** The lock file inside the state directory that one run at a time holds. */
 export const STATE_DIR_LOCK_FILE = "run.lock";
