@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { RepeatCollapser } from "../lib/pipeline/repeats.ts";
+import { configValues } from "../lib/run/config.ts";
 import { resolveRunSettings } from "../lib/run/settings.ts";
 import { CLI, plugin, QUIET_PASSTHROUGH, runCli } from "./run_support.ts";
 
@@ -161,6 +162,72 @@ Deno.test("a second SIGTERM while the sink is down stops at once; nothing is che
     const again = await runCli([...common, "--no-follow", "--to", `file:${out}`]);
     assert.equal(again.code, 0, again.stderr);
     assert.equal(await countLines(out), 300, "every event is delivered after the restart");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--shutdown-timeout limits the drain after one SIGTERM while the sink is down", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "review-run-drain-" });
+  try {
+    await writeLog(join(dir, "log"), 300, (i) => ({ user: `user-${i}` }));
+    const run = new RunProcess([
+      "--no-plugin",
+      "--from",
+      `file:${join(dir, "log")}`,
+      "--state-dir",
+      join(dir, "state"),
+      "--status-interval",
+      "0",
+      "--shutdown-timeout",
+      "300ms",
+      "--to",
+      `forward://127.0.0.1:${closedPort()}`,
+    ]);
+    await run.waitFor("failed write", () => run.stderr.includes("retrying in"));
+    run.child.kill("SIGTERM");
+    const status = await run.finished();
+    assert.equal(status.code, 1, run.stderr);
+    assert.match(run.stderr, /stopping: delivering events already read \(for at most 0\.3 s\)/);
+    assert.match(
+      run.stderr,
+      /\nerror: stopped before every event read was delivered; they will be read again/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("two config keys for one setting are refused naming both", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "review-run-config-" });
+  try {
+    const config = join(dir, "run.toml");
+    await Deno.writeTextFile(
+      config,
+      'from = "stdin"\nto = "stdout"\nno-plugin = true\n[forward.fluentd]\nurl = "forward://127.0.0.1:24224"\n',
+    );
+    const ran = await runCli(["--config", config]);
+    assert.equal(ran.code, 1);
+    assert.equal(
+      ran.stderr.split("\n")[0],
+      `error: to in ${config} and [forward.fluentd] url in ${config} both set --to: keep one of them`,
+    );
+    for (
+      const [document, keys] of [
+        [
+          { storage: "a", "state-dir": "b" },
+          /storage in x\.toml and state-dir in x\.toml both set --state-dir/,
+        ],
+        [{ batch: 5, "batch-size": 6 }, /batch in x\.toml and batch-size in x\.toml both set --batch-size/],
+        [{ api: "record", teleport: { addr: "t:3025" } }, /api in x\.toml and \[teleport\] addr in x\.toml/],
+        [
+          { "to-tls-ca": "a", forward: { fluentd: { ca: "b" } } },
+          /to-tls-ca in x\.toml and \[forward\.fluentd\] ca/,
+        ],
+      ] as const
+    ) {
+      assert.throws(() => configValues(document, "x.toml"), keys);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

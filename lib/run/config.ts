@@ -114,6 +114,11 @@ export function configValues(document: Record<string, unknown>, path: string): R
     if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
       throw new RunSettingsError(`${origin} must be a string, number or boolean`);
     }
+    // Two keys for one setting (to and [forward.fluentd] url, storage and state-dir...): neither may win silently.
+    const earlier = values[option];
+    if (earlier !== undefined) {
+      throw new RunSettingsError(`${earlier.origin} and ${origin} both set --${option}: keep one of them`);
+    }
     values[option] = { value: typeof value === "string" ? relativeTo(base, option, value) : value, origin };
   };
   const ignore = (section: string, key: string) =>

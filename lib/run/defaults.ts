@@ -13,4 +13,5 @@ export const RUN_DEFAULTS = {
   stateDir: ".state",
   onPluginError: "forward-original",
   statusInterval: "10s",
+  shutdownTimeout: "30s",
 } as const;

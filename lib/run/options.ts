@@ -64,7 +64,7 @@ export const RUN_OPTIONS: readonly RunOption[] = [
     name: "timeout",
     kind: "value",
     valueName: "DURATION",
-    description: "Limit of one plugin call, e.g. 500ms or 2s",
+    description: "Limit of one plugin call, e.g. 500ms or 2s (a bare number is milliseconds)",
     default: RUN_DEFAULTS.timeout,
     section: "wasm",
   },
@@ -142,6 +142,13 @@ export const RUN_OPTIONS: readonly RunOption[] = [
     valueName: "DURATION",
     description: "Status line on stderr every DURATION; 0 turns it off",
     default: RUN_DEFAULTS.statusInterval,
+  },
+  {
+    name: "shutdown-timeout",
+    kind: "value",
+    valueName: "DURATION",
+    description: "After SIGINT/SIGTERM, how long to keep delivering the events already read",
+    default: RUN_DEFAULTS.shutdownTimeout,
   },
   {
     name: "tls-cert",

@@ -160,7 +160,7 @@ export function resolveRunSettings(values: RunValues): RunSettings {
     sourceTls,
     sinkTls,
     statusIntervalMs: duration(values, "status-interval", RUN_DEFAULTS.statusInterval, 0),
-    shutdownTimeoutMs: duration(values, "shutdown-timeout", SHUTDOWN_TIMEOUT_DEFAULT, 0),
+    shutdownTimeoutMs: duration(values, "shutdown-timeout", RUN_DEFAULTS.shutdownTimeout, 0),
   };
 }
 
@@ -214,9 +214,6 @@ function integer(values: RunValues, name: string, fallback: number, min: number,
   }
   return value;
 }
-
-/** The default limit of delivering events already read after a stop. */
-const SHUTDOWN_TIMEOUT_DEFAULT = "30s";
 
 const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 /** The longest duration a timer can wait (2^31 - 1 ms, about 24.8 days). */
