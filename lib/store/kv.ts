@@ -330,9 +330,12 @@ function stateExpireIn(state: ScopeState, now: number): number {
  * Deno KV encodes it (a string takes its UTF-8 bytes, one more per zero byte, and two; a number nine).
  */
 function batchSize(namespace: string, scope: string): number {
-  const tokenKeyBytes = encodedSize(namespace) + encodedSize(scope) + 9 + encodedSize(crypto.randomUUID());
+  const tokenKeyBytes = encodedSize(namespace) + encodedSize(scope) + 9 + UUID_BYTES + 2;
   return Math.max(1, Math.min(MAX_BATCH, Math.floor(BATCH_KEY_BYTES / tokenKeyBytes)));
 }
+
+/** Length of a `crypto.randomUUID()`, the id of a token. */
+const UUID_BYTES = 36;
 
 function encodedSize(text: string): number {
   const bytes = encoder.encode(text);
