@@ -865,6 +865,14 @@ function pluginScope(interop2, ptr, method) {
   return new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
 }
 
+// lib/pool/host_answer.ts
+function waitForHostAnswer(control2, pollMs, terminated2) {
+  while (Atomics.load(control2, SLOT_CHANNEL_STATE) === CHANNEL_WAITING) {
+    Atomics.wait(control2, SLOT_CHANNEL_STATE, CHANNEL_WAITING, pollMs);
+    if (terminated2()) throw new Error("the instance was terminated");
+  }
+}
+
 // lib/error_message.ts
 function errorMessage(error) {
   return error instanceof Error ? error.message : String(error);
@@ -932,9 +940,7 @@ function mainThreadImport(descriptor, functionIndex) {
       type: "host-call",
       functionIndex
     });
-    while (Atomics.wait(control, SLOT_CHANNEL_STATE, CHANNEL_WAITING, TERMINATION_POLL_MS) === "timed-out") {
-      if (terminated()) throw new Error("the instance was terminated");
-    }
+    waitForHostAnswer(control, TERMINATION_POLL_MS, terminated);
     const reader = new ValueReader(setup.channel);
     if (Atomics.load(control, SLOT_CHANNEL_STATUS) !== 0) {
       const errorId = reader.u32();

@@ -47,6 +47,7 @@ import {
 } from "./protocol.ts";
 import { BuiltinHostError, PluginAbort, WORKER_BUILTINS } from "./worker_builtins.ts";
 import { wasmFrames, WORKER_STACK_TRACE_LIMIT } from "./wasm_stack.ts";
+import { waitForHostAnswer } from "./host_answer.ts";
 import { errorMessage } from "../error_message.ts";
 
 /** How often a worker waiting for a host function checks whether it was terminated. */
@@ -164,10 +165,8 @@ function mainThreadImport(descriptor: HostFunctionDescriptor, functionIndex: num
     });
     Atomics.store(control, SLOT_CHANNEL_STATE, CHANNEL_WAITING);
     post({ type: "host-call", functionIndex });
-    // Wake up now and then: a worker terminated meanwhile must not wait for an answer that never comes.
-    while (Atomics.wait(control, SLOT_CHANNEL_STATE, CHANNEL_WAITING, TERMINATION_POLL_MS) === "timed-out") {
-      if (terminated()) throw new Error("the instance was terminated");
-    }
+    // Polled: a worker terminated meanwhile must not wait for an answer that never comes.
+    waitForHostAnswer(control, TERMINATION_POLL_MS, terminated);
     const reader = new ValueReader(setup.channel);
     if (Atomics.load(control, SLOT_CHANNEL_STATUS) !== 0) {
       const errorId = reader.u32();
