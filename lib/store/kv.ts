@@ -9,6 +9,7 @@
  * - the scope's state is the key `[namespace, scope]` ({@linkcode ScopeState}): the count of its live tokens
  *   and a cursor, the last token key whose token has expired and is no longer counted.
  *
+ * A scope is one key element, so `foo` never matches `foobar`.
  * `takeToken` reads the state, lists only the tokens between the cursor and now (the ones that expired since
  * the last call), and in one atomic operation checked against the state's versionstamp deletes them, adds the
  * new token and writes the new count and cursor. Its cost does not depend on how many tokens are live, and
@@ -20,7 +21,8 @@
  * scope has been left alone longer than {@linkcode TRUST_MS}, or has no state (a new scope, or tokens written
  * by the earlier layout, which had no state and no grace), the count is rebuilt by counting its live tokens,
  * in batches, giving earlier-layout tokens the grace on the way. That costs as much as the scope's live
- * tokens, once per idle period, so it is amortized by the takes that made them.
+ * tokens, once per idle period, so it is amortized by the takes that made them. Processes sharing a file
+ * must all run this layout: tokens an earlier version adds to a scope that has a state are not counted.
  *
  * @module
  */
