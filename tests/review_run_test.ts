@@ -298,8 +298,8 @@ Deno.test("a plugin timeout under 10 ms is warned about at start; help says a ba
       "--status-interval",
       "0",
     ];
+    // With so short a limit even the plugin's start may time out on a busy machine: only the warning counts.
     const short = await runCli([...common, "--timeout", "5"]);
-    assert.equal(short.code, 0, short.stderr);
     assert.equal(short.stderr.match(/the plugin call timeout is 5 ms, very short/g)?.length, 1, short.stderr);
 
     await Deno.remove(join(dir, "state"), { recursive: true });

@@ -17,7 +17,18 @@ export interface ProcessOutput {
 }
 
 /**
- * Runs `command args` in `cwd` with `NO_COLOR=1`, so that messages can be compared as plain text.
+ * The environment of this process without `INIT_CWD`: `deno task test` sets it to the repository, and a task
+ * the child runs (`deno task cli:...`) would take that, not the child's own folder, as where it was started.
+ */
+function childEnv(): Record<string, string> {
+  const env = Deno.env.toObject();
+  delete env.INIT_CWD;
+  return { ...env, NO_COLOR: "1" };
+}
+
+/**
+ * Runs `command args` in `cwd` with `NO_COLOR=1`, so that messages can be compared as plain text, and as if
+ * started from a shell in `cwd` (no `INIT_CWD` of an enclosing `deno task`).
  *
  * @example
  * ```ts ignore
@@ -28,7 +39,8 @@ export async function runProcess(command: string, args: string[], cwd: string): 
   const output = await new Deno.Command(command, {
     args,
     cwd,
-    env: { NO_COLOR: "1" },
+    env: childEnv(),
+    clearEnv: true,
     stdout: "piped",
     stderr: "piped",
   }).output();
