@@ -97,6 +97,33 @@ Deno.test("event-handler's TOML layout maps onto run's options; paths are relati
   assert.equal(settings.store, "kv:/etc/teleport-plugin/state/store.kv");
 });
 
+Deno.test("event-handler's other spellings and its own features: flat wasm-* keys read, [lock] and the rest ignored", () => {
+  const values = configValues({
+    "wasm-plugin": "plugin.wasm",
+    "wasm-timeout": "750ms",
+    "wasm-concurrency": 4,
+    "exit-on-last-event": true,
+    namespace: "default",
+    lock: { enabled: true, period: "1m", for: "1h", "failed-attempts-count": 3 },
+    from: "stdin",
+    to: "stdout",
+  }, "/etc/teleport-plugin/config.toml");
+  const settings = resolveRunSettings(values);
+  assert.equal(settings.plugin, "/etc/teleport-plugin/plugin.wasm");
+  assert.equal(settings.timeoutMs, 750);
+  assert.equal(settings.concurrency, 4);
+  assert.equal(values.plugin.origin, "wasm-plugin in /etc/teleport-plugin/config.toml");
+  // The same setting under both spellings is a conflict like any other.
+  assert.throws(
+    () => configValues({ "wasm-plugin": "a.wasm", wasm: { plugin: "b.wasm" } }, "run.toml"),
+    /both set --plugin/,
+  );
+  assert.throws(
+    () => configValues({ lock: { enabld: true } }, "run.toml"),
+    /\[lock\] enabld in run\.toml: unknown key/,
+  );
+});
+
 Deno.test("flags override the config file", async () => {
   const dir = await Deno.makeTempDir({ prefix: "run-config-" });
   try {

@@ -58,6 +58,8 @@ const IGNORED_EVENT_HANDLER_KEYS: Readonly<Record<string, readonly string[]>> = 
     "debug",
     "cursor",
     "window-size",
+    "namespace",
+    "exit-on-last-event",
     "lock-enabled",
     "lock-failed-attempts-count",
     "lock-period",
@@ -67,6 +69,8 @@ const IGNORED_EVENT_HANDLER_KEYS: Readonly<Record<string, readonly string[]>> = 
   "forward.fluentd": ["session-url"],
   "teleport": ["refresh", "ca", "cert", "key"],
   "wasm": ["handle-event"],
+  // Event-handler's own auto-lock (a plugin does the locking here).
+  "lock": ["enabled", "period", "for", "failed-attempts-count"],
 };
 
 /** `[section] key` -> option name. */
@@ -137,8 +141,11 @@ export function configValues(document: Record<string, unknown>, path: string): R
       set("batch-size", value, origin);
     } else if (IGNORED_EVENT_HANDLER_KEYS[""].includes(key)) {
       ignore("", key);
-    } else if (key === "wasm" || key === "teleport") {
+    } else if (key === "wasm" || key === "teleport" || key === "lock") {
       readSection(key, value, set, ignore, path);
+    } else if (key.startsWith("wasm-") && SECTION_KEYS.wasm[key.slice("wasm-".length)] !== undefined) {
+      // Event-handler also reads `[wasm] plugin` as the flat key `wasm-plugin`.
+      set(SECTION_KEYS.wasm[key.slice("wasm-".length)], value, origin);
     } else if (key === "forward" && isTable(value)) {
       for (const [inner, table] of Object.entries(value)) {
         if (inner !== "fluentd") throw new RunSettingsError(`[forward.${inner}] in ${path}: unknown section`);
@@ -164,7 +171,7 @@ function readSection(
 ): void {
   if (!isTable(table)) throw new RunSettingsError(`[${section}] in ${path}: must be a table`);
   for (const [key, value] of Object.entries(table)) {
-    const option = SECTION_KEYS[section][key];
+    const option = SECTION_KEYS[section]?.[key];
     if (option !== undefined) set(option, value, `[${section}] ${key} in ${path}`);
     else if (IGNORED_EVENT_HANDLER_KEYS[section]?.includes(key)) ignore(section, key);
     else throw new RunSettingsError(`[${section}] ${key} in ${path}: unknown key`);
