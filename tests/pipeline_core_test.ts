@@ -390,3 +390,47 @@ Deno.test("opening a spec reports missing or unreadable TLS material by name", a
     /a client certificate and its key must be given together/,
   );
 });
+
+Deno.test("a forced stop discards the batches still processing: nothing of them is counted after the summary", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/a.log`, '{"id":1}\n{"id":2}\n');
+    const source = await FileSource.open({ path: dir, follow: false });
+    const sink = new MemorySink();
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => release = resolve);
+    let started!: () => void;
+    const processing = new Promise<void>((resolve) => started = resolve);
+    // A processor that answers only after the pipeline gave up, with a failure for every line (as a closed
+    // pool does).
+    const stalled: LineProcessor = {
+      kind: "lines",
+      async process(lines) {
+        started();
+        await released;
+        return lines.map(() => ({ kind: "error", message: "the execution context pool is closed" }));
+      },
+    };
+    const force = new AbortController();
+    const running = runPipeline({
+      source,
+      sink,
+      processor: stalled,
+      forceSignal: force.signal,
+      statusIntervalMs: 0,
+    });
+    await processing;
+    force.abort(new Error("stopped by a second SIGTERM"));
+    const summary = await running;
+    assert.equal(summary.abandoned, true);
+    const after = { ...summary.counters };
+    release();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(summary.counters, after);
+    assert.equal(summary.counters.processorErrors, 0);
+    assert.deepEqual(sink.lines, []);
+    await source.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

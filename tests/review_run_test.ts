@@ -346,7 +346,11 @@ Deno.test("a failure hitting every event is logged once, then its repeats as one
     assert.equal(await countLines(join(dir, "out.jsonl")), 2000, "forward-original keeps every event");
 
     // Malformed lines likewise.
-    await Deno.writeTextFile(join(dir, "log", "2026-11-20.00:00:00.log"), "not json\n".repeat(300));
+    // Each line different: the parser's messages quote them, yet they are one kind of failure.
+    await Deno.writeTextFile(
+      join(dir, "log", "2026-11-20.00:00:00.log"),
+      Array.from({ length: 300 }, (_, i) => `not json ${i}\n`).join(""),
+    );
     const malformed = await runCli([
       "--no-plugin",
       "--from",
@@ -362,7 +366,7 @@ Deno.test("a failure hitting every event is logged once, then its repeats as one
     assert.equal(malformed.code, 0, malformed.stderr);
     const lines = malformed.stderr.split("\n").filter((line) => line.includes("malformed"));
     assert.equal(lines.length, 3, malformed.stderr); // first, summary, final status
-    assert.match(lines[1], /\.\.\. and 299 more malformed lines like it in the last \d+ s/);
+    assert.match(lines[1], /\.\.\. and 299 more malformed lines in the last \d+ s \(the first: /);
     assert.match(lines[2], /malformed=300 /);
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -380,7 +384,75 @@ Deno.test("RepeatCollapser: each message once in full, then exact counts of its 
   repeats.report("empty scope", 6);
   repeats.close();
   assert.deepEqual(lines, ["empty scope at 0", "timed out at 5", "5 more: empty scope"]);
+  // Late reports (from batches a stopped pipeline abandoned) are dropped: no line, no timer left running.
   repeats.report("empty scope", 7);
   repeats.close();
-  assert.deepEqual(lines.slice(3), ["empty scope at 7"], "a closed collapser starts afresh");
+  assert.equal(lines.length, 3);
+});
+
+Deno.test("RepeatCollapser: messages reported under one key collapse into the first one's summary", () => {
+  const lines: string[] = [];
+  const repeats = new RepeatCollapser<number>(60_000, {
+    first: (message, position) => lines.push(`${message} at ${position}`),
+    repeated: (message, count) => lines.push(`${count} more after: ${message}`),
+  });
+  for (let i = 0; i < 4; i++) repeats.report(`Unexpected token in 'garbage${i}'`, i, "malformed");
+  repeats.close();
+  assert.deepEqual(lines, [
+    "Unexpected token in 'garbage0' at 0",
+    "3 more after: Unexpected token in 'garbage0'",
+  ]);
+});
+
+/** A plugin whose start code never ends: `run` waits the whole call timeout for it. */
+const ENDLESS_START = `import { plugin } from '../vendor/teleport';
+
+let spins: i32 = 1;
+while (spins > 0) spins = (spins % 1000) + 1;
+
+export function handleEvent(request: plugin.HandleEventRequest): plugin.HandleEventResponse {
+    const response = new plugin.HandleEventResponse();
+    response.Event = request.Event;
+    response.Success = true;
+    return response;
+}
+`;
+
+Deno.test("a signal while run is starting stops it at once; nothing was read", async () => {
+  const wasm = await plugin("passthrough", ENDLESS_START);
+  const dir = await Deno.makeTempDir({ prefix: "review-run-starting-" });
+  try {
+    await writeLog(join(dir, "log"), 10, (i) => ({ user: `user-${i}` }));
+    const state = join(dir, "state");
+    const run = new RunProcess([
+      "--plugin",
+      wasm,
+      "--timeout",
+      "60s",
+      "--store",
+      "memory",
+      "--from",
+      `file:${join(dir, "log")}`,
+      "--state-dir",
+      state,
+      "--to",
+      `file:${join(dir, "out.jsonl")}`,
+    ]);
+    // The state directory is locked after the signal handlers are in place, before the plugin starts.
+    await run.waitFor(
+      "state lock",
+      async () =>
+        (await Deno.readTextFile(join(state, "run.lock")).catch(() => "")).trim() === String(run.child.pid),
+    );
+    const signalled = Date.now();
+    run.child.kill("SIGINT");
+    const status = await run.finished();
+    // Without it the start would go on for its 60 s.
+    assert.ok(Date.now() - signalled < 20_000, `took ${Date.now() - signalled} ms`);
+    assert.equal(status.code, 1, run.stderr);
+    assert.match(run.stderr, /\nerror: stopped by SIGINT while starting; nothing was read\n$/);
+    assert.equal(await countLines(join(dir, "out.jsonl")).catch(() => 0), 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

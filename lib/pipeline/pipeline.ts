@@ -122,6 +122,8 @@ export async function runPipeline<P>(options: PipelineOptions<P>): Promise<Pipel
   const maxBatch = options.maxBatch ?? 1_000;
 
   let abandonTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Set once the pipeline has returned; batches still being processed then are discarded. */
+  let finished = false;
   const drainTimeoutMs = options.drainTimeoutMs ?? 30_000;
   const onStop = () => {
     reading.abort(stop.reason);
@@ -146,7 +148,7 @@ export async function runPipeline<P>(options: PipelineOptions<P>): Promise<Pipel
   const malformedLog = new RepeatCollapser<P>(repeatIntervalMs, {
     first: (error, position) => log.error("malformed input at {position}: {error}", { position, error }),
     repeated: (error, count, seconds) =>
-      log.error("... and {count} more malformed lines like it in the last {seconds} s: {error}", {
+      log.error("... and {count} more malformed lines in the last {seconds} s (the first: {error})", {
         count,
         seconds,
         error,
@@ -168,7 +170,8 @@ export async function runPipeline<P>(options: PipelineOptions<P>): Promise<Pipel
   });
   const malformed = (record: SourceRecord<P>, error: string, deadLetters: DeadLetterEntry[]) => {
     counters.malformed++;
-    malformedLog.report(error, record.position);
+    // A parser's message quotes the line, so malformed lines rarely repeat word for word: one kind.
+    malformedLog.report(error, record.position, "malformed");
     deadLetters.push(deadLetter("malformed", error, record));
   };
 
@@ -201,6 +204,11 @@ export async function runPipeline<P>(options: PipelineOptions<P>): Promise<Pipel
       results = parsed.length === 0 || processor === undefined
         ? parsed.map(() => FORWARD)
         : await processSafely(() => processor(parsed), parsed);
+    }
+    // A batch still processing when a stop gave up on delivery is discarded unread (it is read again on
+    // restart): nothing of it is counted or logged after the pipeline's summary.
+    if (finished) {
+      return { lines: [], deadLetters: [], lastPosition: records[records.length - 1].position, size: 0 };
     }
     const lines: string[] = [];
     for (let i = 0; i < inputs.length; i++) {
@@ -296,6 +304,7 @@ export async function runPipeline<P>(options: PipelineOptions<P>): Promise<Pipel
   } finally {
     await reader;
     await lastAck;
+    finished = true;
     clearTimeout(abandonTimer);
     stop.removeEventListener("abort", onStop);
     force?.removeEventListener("abort", onForce);

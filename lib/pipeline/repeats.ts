@@ -10,7 +10,10 @@
 export interface RepeatReporter<D> {
   /** Logs a message seen for the first time (or again after a quiet interval), with its details. */
   first(message: string, details: D): void;
-  /** Logs that `message` was seen `count` more times in the last `seconds`. */
+  /**
+   * Logs that `message` (the one logged in full) was seen `count` more times in the last `seconds`: the same
+   * message, or messages reported under the same key.
+   */
   repeated(message: string, count: number, seconds: number): void;
 }
 
@@ -34,10 +37,11 @@ export interface RepeatReporter<D> {
 export class RepeatCollapser<D> {
   readonly #intervalMs: number;
   readonly #reporter: RepeatReporter<D>;
-  /** Repeats since the last summary, by message. */
-  readonly #repeats = new Map<string, number>();
+  /** By key: the message logged in full, and its repeats since the last summary. */
+  readonly #repeats = new Map<string, { message: string; count: number }>();
   #windowStart = performance.now();
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
 
   /** Creates a collapser that summarises every `intervalMs` milliseconds. */
   constructor(intervalMs: number, reporter: RepeatReporter<D>) {
@@ -45,14 +49,19 @@ export class RepeatCollapser<D> {
     this.#reporter = reporter;
   }
 
-  /** Reports one occurrence of `message`. */
-  report(message: string, details: D): void {
-    const repeats = this.#repeats.get(message);
+  /**
+   * Reports one occurrence of `message`. Messages that differ in detail but are one kind of failure (e.g. a
+   * JSON parser's message quoting the line) collapse when given the same `key`. Reports after
+   * {@linkcode close} are dropped: whoever reported is done, and its counters are the record.
+   */
+  report(message: string, details: D, key: string = message): void {
+    if (this.#closed) return;
+    const repeats = this.#repeats.get(key);
     if (repeats !== undefined) {
-      this.#repeats.set(message, repeats + 1);
+      repeats.count++;
       return;
     }
-    this.#repeats.set(message, 0);
+    this.#repeats.set(key, { message, count: 0 });
     this.#reporter.first(message, details);
     // The timer runs only while there are messages to watch, so an idle pipeline keeps no timer.
     if (this.#timer === undefined) {
@@ -61,8 +70,9 @@ export class RepeatCollapser<D> {
     }
   }
 
-  /** Logs the summaries still pending and stops the timer. */
+  /** Logs the summaries still pending and stops the timer; later reports are dropped. */
   close(): void {
+    this.#closed = true;
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#flush();
@@ -72,24 +82,24 @@ export class RepeatCollapser<D> {
   #summarise(): void {
     this.#timer = undefined;
     const quiet = this.#flush();
-    for (const message of quiet) this.#repeats.delete(message);
+    for (const key of quiet) this.#repeats.delete(key);
     if (this.#repeats.size > 0) {
       this.#windowStart = performance.now();
       this.#timer = setTimeout(() => this.#summarise(), this.#intervalMs);
     }
   }
 
-  /** Logs one summary per repeated message and resets the counts; returns the messages without repeats. */
+  /** Logs one summary per repeated key and resets the counts; returns the keys without repeats. */
   #flush(): string[] {
     const seconds = Math.max(1, Math.round((performance.now() - this.#windowStart) / 1000));
     const quiet: string[] = [];
-    for (const [message, count] of this.#repeats) {
-      if (count === 0) {
-        quiet.push(message);
+    for (const [key, repeats] of this.#repeats) {
+      if (repeats.count === 0) {
+        quiet.push(key);
         continue;
       }
-      this.#reporter.repeated(message, count, seconds);
-      this.#repeats.set(message, 0);
+      this.#reporter.repeated(repeats.message, repeats.count, seconds);
+      repeats.count = 0;
     }
     return quiet;
   }

@@ -13,6 +13,7 @@ import { logger } from "../log.ts";
 import { DeadLetterFile } from "../pipeline/dead_letter.ts";
 import { createCounters, type PipelineCounters, serveMetrics } from "../pipeline/metrics.ts";
 import { type PipelineSummary, runPipeline } from "../pipeline/pipeline.ts";
+import { untilAborted } from "../pipeline/retry.ts";
 import { openSink, openSource } from "../pipeline/spec.ts";
 import type { LineProcessor } from "../pipeline/types.ts";
 import { ExecutionContextPool } from "../pool/pool.ts";
@@ -62,9 +63,27 @@ export interface RunSummary extends PipelineSummary {
 export async function runEvents(settings: RunSettings, options: RunEventsOptions = {}): Promise<RunSummary> {
   const cleanup: (() => Promise<void>)[] = [];
   let locksRequested = 0;
+  /**
+   * Waits for something being opened, unless a stop comes first: nothing has been read yet, so stopping loses
+   * nothing, and waiting could take long (plugin start code, a store that does not answer). What opens after
+   * all is closed.
+   */
+  const opened = async <T>(opening: Promise<T>, close: (resource: T) => unknown): Promise<T> => {
+    try {
+      const resource = await untilAborted(opening, options.signal);
+      cleanup.push(async () => void await close(resource));
+      return resource;
+    } catch (error) {
+      if (options.signal?.aborted) {
+        opening.then(close, () => {}).catch(() => {});
+        throw new Error(`${errorMessage(options.signal.reason)} while starting; nothing was read`);
+      }
+      throw error;
+    }
+  };
   try {
     const lock = await lockStateDir(settings.stateDir, settings.stateDirOrigin);
-    cleanup.push(() => Promise.resolve(lock.close()));
+    if (lock !== undefined) cleanup.push(() => Promise.resolve(lock.close()));
     if (settings.plugin !== undefined && settings.timeoutMs < SHORT_TIMEOUT_MS) {
       log.warn(
         "the plugin call timeout is {millis} ms, very short: most calls may time out (a bare number is " +
@@ -74,10 +93,11 @@ export async function runEvents(settings: RunSettings, options: RunEventsOptions
     }
     let processor: LineProcessor | undefined;
     if (settings.plugin !== undefined) {
-      const store = await openTokenStore(settings.store);
-      cleanup.push(() => store.close());
-      const api = await openTeleportClient(settings.api, { identityFile: settings.identity });
-      cleanup.push(() => api.close());
+      const store = await opened(openTokenStore(settings.store), (store) => store.close());
+      const api = await opened(
+        openTeleportClient(settings.api, { identityFile: settings.identity }),
+        (api) => api.close(),
+      );
       const counting: TeleportClient = {
         upsertLock: async (lock) => {
           await api.upsertLock(lock);
@@ -85,28 +105,30 @@ export async function runEvents(settings: RunSettings, options: RunEventsOptions
         },
         close: () => Promise.resolve(),
       };
-      const pool = await ExecutionContextPool.create({
-        plugin: settings.plugin,
-        traits: runTraits(store, counting),
-        concurrency: settings.concurrency,
-        timeout: settings.timeoutMs,
-        memoryLimit: settings.memoryLimitBytes === undefined
-          ? undefined
-          : { bytes: settings.memoryLimitBytes },
-      });
-      cleanup.push(() => pool.close());
+      const pool = await opened(
+        ExecutionContextPool.create({
+          plugin: settings.plugin,
+          traits: runTraits(store, counting),
+          concurrency: settings.concurrency,
+          timeout: settings.timeoutMs,
+          memoryLimit: settings.memoryLimitBytes === undefined
+            ? undefined
+            : { bytes: settings.memoryLimitBytes },
+        }),
+        (pool) => pool.close(),
+      );
       processor = createPluginProcessor({ pool });
     }
-    const deadLetter = await DeadLetterFile.open(settings.deadLetter);
-    cleanup.push(() => deadLetter.close());
-    const source = await openSource(settings.source, {
-      stateDir: settings.stateDir,
-      tls: settings.sourceTls,
-      follow: settings.follow,
-    });
-    cleanup.push(() => source.close());
-    const sink = await openSink(settings.sink, { tls: settings.sinkTls });
-    cleanup.push(() => sink.close());
+    const deadLetter = await opened(DeadLetterFile.open(settings.deadLetter), (file) => file.close());
+    const source = await opened(
+      openSource(settings.source, {
+        stateDir: settings.stateDir,
+        tls: settings.sourceTls,
+        follow: settings.follow,
+      }),
+      (source) => source.close(),
+    );
+    const sink = await opened(openSink(settings.sink, { tls: settings.sinkTls }), (sink) => sink.close());
     const counters = options.counters ?? createCounters();
     if (settings.metrics !== undefined) {
       const metrics = serveMetrics(counters, settings.metrics);
@@ -160,16 +182,28 @@ export class StateDirInUseError extends Error {
 /**
  * Creates the state directory and takes an exclusive lock on its lock file: two runs sharing positions would
  * each deliver every event. The operating system releases the lock when the process ends, however it ends, so
- * a killed run leaves no stale lock behind. Closing the file releases it.
+ * a killed run leaves no stale lock behind. Closing the file releases it. A state directory this process may
+ * not write to gets no lock (a warning says so): such a run saves nothing there that another could spoil.
  */
-async function lockStateDir(dir: string, origin: string): Promise<Deno.FsFile> {
+async function lockStateDir(dir: string, origin: string): Promise<Deno.FsFile | undefined> {
   const path = join(dir, STATE_DIR_LOCK_FILE);
   let file: Deno.FsFile;
   try {
     await Deno.mkdir(dir, { recursive: true });
-    file = await Deno.open(path, { read: true, write: true, create: true });
   } catch (error) {
     throw new Error(`${origin} ${dir}: cannot use it as the state directory: ${osReason(error)}`);
+  }
+  try {
+    file = await Deno.open(path, { read: true, write: true, create: true });
+  } catch (error) {
+    if (!(error instanceof Deno.errors.PermissionDenied)) {
+      throw new Error(`${origin} ${dir}: cannot use it as the state directory: ${osReason(error)}`);
+    }
+    log.warn("{dir} is not writable ({reason}): running without the lock that keeps a second run out", {
+      dir,
+      reason: osReason(error),
+    });
+    return undefined;
   }
   try {
     if (!(await file.tryLock(true))) {
