@@ -261,6 +261,20 @@ Deno.test("a state directory that cannot be created is named with its flag or co
       /^error: --state-dir \S+\/file\/state: cannot use it as the state directory: .+\n$/,
     );
     assert.doesNotMatch(flag.stderr, /mkdir/);
+    const file = await runCli([
+      "--no-plugin",
+      "--from",
+      "stdin",
+      "--to",
+      "stdout",
+      "--state-dir",
+      join(dir, "file"),
+    ]);
+    assert.equal(file.code, 1);
+    assert.match(
+      file.stderr,
+      /^error: --state-dir \S+\/file: cannot use it as the state directory: it is not a folder\n$/,
+    );
 
     const config = join(dir, "run.toml");
     await Deno.writeTextFile(

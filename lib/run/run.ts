@@ -191,7 +191,9 @@ async function lockStateDir(dir: string, origin: string): Promise<Deno.FsFile | 
   try {
     await Deno.mkdir(dir, { recursive: true });
   } catch (error) {
-    throw new Error(`${origin} ${dir}: cannot use it as the state directory: ${osReason(error)}`);
+    // mkdir of a path that is a file says "File exists".
+    const reason = error instanceof Deno.errors.AlreadyExists ? "it is not a folder" : osReason(error);
+    throw new Error(`${origin} ${dir}: cannot use it as the state directory: ${reason}`);
   }
   try {
     file = await Deno.open(path, { read: true, write: true, create: true });
