@@ -195,10 +195,10 @@ Deno.test("kv store: a scope left alone for over half an hour is recounted exact
   });
 });
 
-Deno.test("kv store: a scope with a name near the key size limit sweeps and releases in smaller batches", async () => {
+Deno.test("kv store: a scope of the longest size the store takes sweeps and releases in several batches", async () => {
   await withKvFile(async (path) => {
     let now = 1_700_000_000_000;
-    const scope = `long/${"é".repeat(940)}`; // about 1,900 bytes of key: 32 tokens per atomic operation
+    const scope = `long/${"é".repeat(509)}`; // 1,023 bytes: about 1,100 bytes of key, dozens of tokens per operation
     const store = await KvTokenStore.open(path, { now: () => now });
     try {
       for (let i = 1; i <= 150; i++) assert.equal(await store.takeToken(scope, i <= 100 ? 1 : 60), i);
@@ -207,6 +207,47 @@ Deno.test("kv store: a scope with a name near the key size limit sweeps and rele
       await store.releaseTokens(scope);
       assert.deepEqual(await tokenValues(path, scope), []);
       assert.equal(await store.takeToken(scope, 60), 1);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+Deno.test("store kv: a clock set back keeps tokens expiring (the scope is recounted at the new time)", async () => {
+  await withKvFile(async (path) => {
+    let now = Date.UTC(2026, 10, 29, 12);
+    const store = await KvTokenStore.open(path, { now: () => now });
+    try {
+      for (let i = 0; i < 5; i++) {
+        await store.takeToken("clock", 60);
+        now += 10_000;
+      }
+      // Set back ten minutes, then one 60 s token every 10 s for twelve minutes. The five taken before the step
+      // expire at their own time, ten minutes on; the new ones after their 60 s: never more than 5 + 6 live.
+      now -= 10 * 60_000;
+      const counts: number[] = [];
+      for (let i = 0; i < 72; i++) {
+        counts.push(await store.takeToken("clock", 60));
+        now += 10_000;
+      }
+      assert.ok(Math.max(...counts) <= 11, counts.join(" "));
+      assert.equal(counts.at(-1), 6, counts.join(" "));
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+Deno.test("store kv: a scope longer than the store takes is refused in one line naming its size", async () => {
+  await withKvFile(async (path) => {
+    const store = await KvTokenStore.open(path);
+    try {
+      const scope = "x".repeat(1965);
+      await assert.rejects(
+        store.takeToken(scope, 60),
+        /^TokenStoreArgumentError: store\.takeToken: scope is 1965 bytes long; the kv store takes scopes of at most 1024 bytes$/,
+      );
+      assert.equal(await store.takeToken("x".repeat(1024), 60), 1);
     } finally {
       await store.close();
     }

@@ -27,7 +27,7 @@
  * @module
  */
 import type { TokenStore } from "./types.ts";
-import { checkScope, checkTtl } from "./validate.ts";
+import { checkScope, checkTtl, TokenStoreArgumentError } from "./validate.ts";
 import { logger } from "../log.ts";
 import { errorMessage } from "../error_message.ts";
 
@@ -49,6 +49,16 @@ const TOKEN = 2;
 const GRACE_MS = 60 * 60 * 1000;
 /** A scope's count is trusted while its last sweep is this recent: half the grace, a margin for clock skew. */
 const TRUST_MS = GRACE_MS / 2;
+
+/**
+ * A clock this far behind a scope's cursor has been set back: the scope is recounted at the new time. Smaller
+ * steps only hold store time at the cursor for as long (expiry waits that long); a recount for every tiny step
+ * would make takes cost as much as the scope holds.
+ */
+const CLOCK_STEP_BACK_MS = 1000;
+
+/** Longest scope, in encoded bytes, so that token keys stay well within Deno KV's 2 KiB key limit. */
+export const MAX_KV_SCOPE_BYTES = 1024;
 /** The most token keys one atomic operation deletes or rewrites. */
 const MAX_BATCH = 500;
 /**
@@ -135,6 +145,7 @@ export class KvTokenStore implements TokenStore {
   /** Adds a token to `scope` that expires after `ttlSeconds`; resolves to the scope's live token count. */
   async takeToken(scope: string, ttlSeconds: number): Promise<number> {
     checkScope("takeToken", scope);
+    checkKvScopeSize("takeToken", scope);
     checkTtl(ttlSeconds);
     const ttlMs = ttlSeconds * 1000;
     const batch = batchSize(this.#namespace, scope);
@@ -147,6 +158,7 @@ export class KvTokenStore implements TokenStore {
   /** Removes every token of `scope`. */
   async releaseTokens(scope: string): Promise<void> {
     checkScope("releaseTokens", scope);
+    checkKvScopeSize("releaseTokens", scope);
     const batch = batchSize(this.#namespace, scope);
     for (;;) {
       const done = await this.#retryWhileLocked("releaseTokens", () => this.#releaseStep(scope, batch));
@@ -170,7 +182,9 @@ export class KvTokenStore implements TokenStore {
     const entry = await this.#kv.get<ScopeState>(stateKey);
     const state = entry.value;
     const clock = this.#now();
-    if (state === null || clock - state.swept[0] >= TRUST_MS) {
+    // Recounted: a new scope, one idle past trust, or a clock set back (tokens added meanwhile would sort
+    // before the cursor, and so never be swept).
+    if (state === null || clock - state.swept[0] >= TRUST_MS || state.swept[0] - clock > CLOCK_STEP_BACK_MS) {
       // Nothing to trust: count the tokens live at `clock` anew, from the first one after it.
       const fresh: ScopeState = { count: 0, swept: [clock, true], recounted: [clock, true], latest: clock };
       if (state !== null) {
@@ -331,6 +345,16 @@ function stateExpireIn(state: ScopeState, now: number): number {
  * Tokens per atomic operation for `scope`: as many as fit {@linkcode BATCH_KEY_BYTES}, counting each key as
  * Deno KV encodes it (a string takes its UTF-8 bytes, one more per zero byte, and two; a number nine).
  */
+/** Refuses a scope whose token keys would come near Deno KV's key size limit, naming the method and the size. */
+function checkKvScopeSize(method: "takeToken" | "releaseTokens", scope: string): void {
+  const bytes = encoder.encode(scope).length;
+  if (bytes > MAX_KV_SCOPE_BYTES) {
+    throw new TokenStoreArgumentError(
+      `store.${method}: scope is ${bytes} bytes long; the kv store takes scopes of at most ${MAX_KV_SCOPE_BYTES} bytes`,
+    );
+  }
+}
+
 function batchSize(namespace: string, scope: string): number {
   const tokenKeyBytes = encodedSize(namespace) + encodedSize(scope) + 9 + UUID_BYTES + 2;
   return Math.max(1, Math.min(MAX_BATCH, Math.floor(BATCH_KEY_BYTES / tokenKeyBytes)));
