@@ -253,3 +253,70 @@ Deno.test("store kv: a scope longer than the store takes is refused in one line 
     }
   });
 });
+
+/**
+ * `kv` that records each key's `expireIn` deadline on an injected clock, and `expire()`, which deletes the keys
+ * whose deadline passed, as Deno KV's own background deletion does (at any moment after the deadline).
+ */
+function expiringKv(kv: Deno.Kv, now: () => number): { kv: Deno.Kv; expire: () => Promise<void> } {
+  const deadlines = new Map<string, { key: Deno.KvKey; at: number }>();
+  const recording = (operation: Deno.AtomicOperation): Deno.AtomicOperation =>
+    new Proxy(operation, {
+      get(target, property) {
+        if (property === "set") {
+          return (key: Deno.KvKey, value: unknown, options?: { expireIn?: number }) => {
+            if (options?.expireIn !== undefined) {
+              deadlines.set(JSON.stringify(key), { key, at: now() + options.expireIn });
+            }
+            target.set(key, value, options);
+            return recording(target);
+          };
+        }
+        const value = Reflect.get(target, property, target);
+        return typeof value === "function"
+          ? (...args: unknown[]) => {
+            const result = value.apply(target, args);
+            return result === target ? recording(target) : result;
+          }
+          : value;
+      },
+    });
+  const expiring = new Proxy(kv, {
+    get(target, property) {
+      if (property === "atomic") return () => recording(target.atomic());
+      const value = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  const expire = async () => {
+    for (const [id, { key, at }] of deadlines) {
+      if (at > now()) continue;
+      await kv.delete(key);
+      deadlines.delete(id);
+    }
+  };
+  return { kv: expiring, expire };
+}
+
+Deno.test("kv store: Deno KV's own deletion of expired keys never hides a counted token", async () => {
+  await withKvFile(async (path) => {
+    let now = Date.UTC(2026, 10, 29, 12);
+    const { kv, expire } = expiringKv(await Deno.openKv(path), () => now);
+    const store = KvTokenStore.fromKv(kv, path, { now: () => now });
+    try {
+      // One 60 s token every 20 s for half an hour, with Deno KV's deletion running between takes, while a
+      // second scope is taken only now and then (its expired tokens wait longest for a sweep).
+      const taken: number[] = [];
+      for (let step = 0; step < 90; step++) {
+        await expire();
+        taken.push(now);
+        const expected = taken.filter((at) => at + 60_000 > now).length;
+        assert.equal(await store.takeToken("busy", 60), expected, `step ${step}`);
+        if (step % 15 === 0) assert.equal(await store.takeToken("quiet", 60), 1, `quiet at step ${step}`);
+        now += 20_000;
+      }
+    } finally {
+      await store.close();
+    }
+  });
+});
