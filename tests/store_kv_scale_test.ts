@@ -320,3 +320,22 @@ Deno.test("kv store: Deno KV's own deletion of expired keys never hides a counte
     }
   });
 });
+
+Deno.test("kv store: a burst of takes on one scope through one handle goes in turn, each reading a few entries", async () => {
+  await withKvFile(async (path) => {
+    const { kv, reads } = countingKv(await Deno.openKv(path));
+    const store = KvTokenStore.fromKv(kv, path);
+    try {
+      await store.takeToken("warm", 60);
+      reads.entries = 0;
+      const counts = await Promise.all(Array.from({ length: 200 }, () => store.takeToken("burst", 60)));
+      assert.deepEqual(counts.toSorted((a, b) => a - b), Array.from({ length: 200 }, (_, i) => i + 1));
+      // Racing each other, every lost commit would mean reading the scope's state again.
+      assert.ok(reads.entries <= 200 * 2, `${reads.entries} entries read for 200 takes`);
+      await Promise.all([store.releaseTokens("burst"), store.takeToken("burst", 60)]);
+      assert.equal(await store.takeToken("burst", 60), 2);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -57,6 +57,16 @@ const TRUST_MS = GRACE_MS / 2;
  */
 const CLOCK_STEP_BACK_MS = 1000;
 
+/** What a take step that lost its commit to another writer resolves to. */
+const LOST_RACE = Symbol("lost race");
+
+/** Longest pause before a take that lost a race tries again. */
+const MAX_RACE_PAUSE_MS = 20;
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 /** Longest scope, in encoded bytes, so that token keys stay well within Deno KV's 2 KiB key limit. */
 export const MAX_KV_SCOPE_BYTES = 1024;
 /** The most token keys one atomic operation deletes or rewrites. */
@@ -103,6 +113,8 @@ export class KvTokenStore implements TokenStore {
   readonly #label: string;
   readonly #namespace: string;
   readonly #now: () => number;
+  /** By scope: the end of the last operation this store runs on it (see `#inTurn`). */
+  readonly #turns = new Map<string, Promise<void>>();
   readonly #lockRetries: number;
 
   private constructor(kv: Deno.Kv, label: string, options: KvTokenStoreOptions) {
@@ -149,10 +161,15 @@ export class KvTokenStore implements TokenStore {
     checkTtl(ttlSeconds);
     const ttlMs = ttlSeconds * 1000;
     const batch = batchSize(this.#namespace, scope);
-    for (;;) {
-      const count = await this.#retryWhileLocked("takeToken", () => this.#takeStep(scope, ttlMs, batch));
-      if (count !== undefined) return count;
-    }
+    return await this.#inTurn(scope, async () => {
+      for (let lost = 0;;) {
+        const step = await this.#retryWhileLocked("takeToken", () => this.#takeStep(scope, ttlMs, batch));
+        if (typeof step === "number") return step;
+        // Another process changed the scope first: a pause, random and growing, lets a burst of takers go
+        // through one after another instead of all retrying together (quadratically many commits).
+        if (step === LOST_RACE) await pause(Math.random() * Math.min(MAX_RACE_PAUSE_MS, 2 ** lost++));
+      }
+    });
   }
 
   /** Removes every token of `scope`. */
@@ -160,10 +177,28 @@ export class KvTokenStore implements TokenStore {
     checkScope("releaseTokens", scope);
     checkKvScopeSize("releaseTokens", scope);
     const batch = batchSize(this.#namespace, scope);
-    for (;;) {
-      const done = await this.#retryWhileLocked("releaseTokens", () => this.#releaseStep(scope, batch));
-      if (done) return;
-    }
+    await this.#inTurn(scope, async () => {
+      for (;;) {
+        const done = await this.#retryWhileLocked("releaseTokens", () => this.#releaseStep(scope, batch));
+        if (done) return;
+      }
+    });
+  }
+
+  /**
+   * Runs `operation` after the ones this store already runs on `scope`: takes through one handle would only
+   * race each other for the scope's state (each losing commit is a wasted round trip), so they go in turn;
+   * other processes and handles are still kept apart by the versionstamp check.
+   */
+  #inTurn<T>(scope: string, operation: () => Promise<T>): Promise<T> {
+    const previous = this.#turns.get(scope) ?? Promise.resolve();
+    const result = previous.then(operation);
+    const done = result.then(() => {}, () => {});
+    this.#turns.set(scope, done);
+    done.then(() => {
+      if (this.#turns.get(scope) === done) this.#turns.delete(scope);
+    });
+    return result;
   }
 
   /** Closes the file. */
@@ -174,10 +209,15 @@ export class KvTokenStore implements TokenStore {
 
   /**
    * One atomic step of `takeToken`: starts or continues a recount, or sweeps one batch of expired tokens, or
-   * (once nothing is left to do first) adds the token. Resolves to the count once the token is added, or to
-   * undefined when another step must follow (including after losing a race to another writer).
+   * (once nothing is left to do first) adds the token. Resolves to the count once the token is added,
+   * {@linkcode LOST_RACE} when another writer changed the scope first, or undefined when another step must
+   * follow.
    */
-  async #takeStep(scope: string, ttlMs: number, batch: number): Promise<number | undefined> {
+  async #takeStep(
+    scope: string,
+    ttlMs: number,
+    batch: number,
+  ): Promise<number | typeof LOST_RACE | undefined> {
     const stateKey = [this.#namespace, scope];
     const entry = await this.#kv.get<ScopeState>(stateKey);
     const state = entry.value;
@@ -222,7 +262,7 @@ export class KvTokenStore implements TokenStore {
     });
     operation.set(stateKey, next, { expireIn: stateExpireIn(next, now) });
     const { ok } = await operation.commit();
-    return ok ? next.count : undefined;
+    return ok ? next.count : LOST_RACE;
   }
 
   /** Counts one batch of the tokens after `state.recounted`, giving earlier-layout tokens their grace. */
