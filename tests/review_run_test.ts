@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { RepeatCollapser } from "../lib/pipeline/repeats.ts";
 import { configValues } from "../lib/run/config.ts";
 import { resolveRunSettings } from "../lib/run/settings.ts";
-import { CLI, plugin, QUIET_PASSTHROUGH, runCli } from "./run_support.ts";
+import { CLI, countLines, plugin, QUIET_PASSTHROUGH, runCli } from "./run_support.ts";
 
 /** `count` lines of one event type; `fields(i)` adds to the i-th. */
 async function writeLog(dir: string, count: number, fields: (i: number) => Record<string, unknown>) {
@@ -19,15 +19,6 @@ async function writeLog(dir: string, count: number, fields: (i: number) => Recor
     lines.push(JSON.stringify({ ei: i, event: "user.login", time: "2026-11-20T07:58:14Z", ...fields(i) }));
   }
   await Deno.writeTextFile(join(dir, "2026-11-20.00:00:00.log"), lines.join("\n") + "\n");
-}
-
-async function countLines(path: string): Promise<number> {
-  try {
-    return (await Deno.readTextFile(path)).split("\n").filter((line) => line !== "").length;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return 0;
-    throw error;
-  }
 }
 
 /** A `run` child whose stderr is collected as it comes. */
@@ -465,7 +456,7 @@ Deno.test("a signal while run is starting stops it at once; nothing was read", a
     assert.ok(Date.now() - signalled < 20_000, `took ${Date.now() - signalled} ms`);
     assert.equal(status.code, 1, run.stderr);
     assert.match(run.stderr, /\nerror: stopped by SIGINT while starting; nothing was read\n$/);
-    assert.equal(await countLines(join(dir, "out.jsonl")).catch(() => 0), 0);
+    assert.equal(await countLines(join(dir, "out.jsonl")), 0);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -8,7 +8,15 @@ import { join } from "node:path";
 import { SAMPLE_LOG_NAME } from "../fixtures/audit/generate.ts";
 import { createTestCertificates, postJsonOverTls } from "./helpers/certs.ts";
 import { startRedisServer } from "./helpers/redis.ts";
-import { CLI, plugin, QUIET_PASSTHROUGH, readJsonLines, runCli, SAMPLE_AUDIT_LOG } from "./run_support.ts";
+import {
+  CLI,
+  countLines,
+  plugin,
+  QUIET_PASSTHROUGH,
+  readJsonLines,
+  runCli,
+  SAMPLE_AUDIT_LOG,
+} from "./run_support.ts";
 
 const SAMPLE_LINES = (await Deno.readTextFile(join(SAMPLE_AUDIT_LOG, SAMPLE_LOG_NAME))).split("\n").filter((
   l,
@@ -21,18 +29,6 @@ function spawnRun(args: string[]): Deno.ChildProcess {
     stdout: "null",
     stderr: "piped",
   }).spawn();
-}
-
-async function countLines(path: string): Promise<number> {
-  try {
-    const bytes = await Deno.readFile(path);
-    let lines = 0;
-    for (const byte of bytes) if (byte === 10) lines++;
-    return lines;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return 0;
-    throw error;
-  }
 }
 
 async function waitFor(what: string, condition: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {

@@ -147,3 +147,16 @@ export async function readJsonLines(path: string): Promise<Record<string, unknow
   const text = await Deno.readTextFile(path);
   return text.split("\n").filter((line) => line !== "").map((line) => JSON.parse(line));
 }
+
+/** Lines in the file at `path` (0 when there is no such file yet). */
+export async function countLines(path: string): Promise<number> {
+  try {
+    const bytes = await Deno.readFile(path);
+    let lines = 0;
+    for (const byte of bytes) if (byte === 10) lines++;
+    return lines;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return 0;
+    throw error;
+  }
+}

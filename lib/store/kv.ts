@@ -63,10 +63,6 @@ const LOST_RACE = Symbol("lost race");
 /** Longest pause before a take that lost a race tries again. */
 const MAX_RACE_PAUSE_MS = 20;
 
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** Longest scope, in encoded bytes, so that token keys stay well within Deno KV's 2 KiB key limit. */
 export const MAX_KV_SCOPE_BYTES = 1024;
 /** The most token keys one atomic operation deletes or rewrites. */
@@ -167,7 +163,7 @@ export class KvTokenStore implements TokenStore {
         if (typeof step === "number") return step;
         // Another process changed the scope first: a pause, random and growing, lets a burst of takers go
         // through one after another instead of all retrying together (quadratically many commits).
-        if (step === LOST_RACE) await pause(Math.random() * Math.min(MAX_RACE_PAUSE_MS, 2 ** lost++));
+        if (step === LOST_RACE) await sleep(Math.random() * Math.min(MAX_RACE_PAUSE_MS, 2 ** lost++));
       }
     });
   }
